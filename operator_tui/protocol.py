@@ -1,0 +1,438 @@
+"""The versioned JSON wire format between seats and the central server.
+
+Everything that crosses the wire is a pydantic model here, validated at the
+boundary: unknown fields are refused, text is cleaned of control characters,
+sizes are bounded. The server (FastAPI) and the seat (httpx) both use these
+models; this module imports neither.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from . import case_numbers
+from .domain import (
+    EDITABLE_FIELDS,
+    DISTRICTS,
+    AppealType,
+    CaseState,
+    Channel,
+    EventType,
+    ExtensionAction,
+    ReopenMode,
+    ResolveMode,
+    ReturnReason,
+    Role,
+    Satisfaction,
+    Urgency,
+)
+from .text import clean_field
+
+PROTOCOL_VERSION = 1
+MAX_PUSH_EVENTS = 500
+MAX_PULL_LIMIT = 1000
+DESCRIPTION_MAX = 10_000
+TEXT_MAX = 2_000
+SHORT_MAX = 200
+
+
+def normalize_phone(value: str, region: str = "CN") -> str:
+    """Return *value* as E.164, or raise ValueError with a message for people."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number: {exc}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number for its region")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phone_or_empty(value: str) -> str:
+    return normalize_phone(value) if value else ""
+
+
+def _case_no(value: str) -> str:
+    if not case_numbers.is_valid_case_no(value):
+        raise ValueError("not a valid case number (YYMMDD-SSS-NNNN-C with a matching check digit)")
+    return value
+
+
+def _district(value: str) -> str:
+    if value and value not in DISTRICTS:
+        raise ValueError(f"unknown district {value!r}")
+    return value
+
+
+def _text(max_length: int) -> Any:
+    return Annotated[
+        str, StringConstraints(max_length=max_length), AfterValidator(clean_field)
+    ]
+
+
+ShortText = _text(SHORT_MAX)
+LongText = _text(TEXT_MAX)
+Description = _text(DESCRIPTION_MAX)
+Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone_or_empty)]
+CaseNo = Annotated[str, StringConstraints(max_length=24), AfterValidator(_case_no)]
+District = Annotated[str, StringConstraints(max_length=40), AfterValidator(_district)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+ClientId = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Language = Annotated[str, StringConstraints(min_length=2, max_length=16, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
+
+
+class Strict(BaseModel):
+    """Base for wire models: unknown fields are an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+# --- event payloads, one model per event type -------------------------------
+
+
+class CaseFields(Strict):
+    phone: Phone = ""
+    name: ShortText = ""
+    channel: Channel = Channel.PHONE
+    language: Language = "zh"
+    interpreter: bool = False
+    appeal_type: AppealType = AppealType.ENQUIRY
+    district: District = ""
+    address: LongText = ""
+    description: Description = ""
+    urgency: Urgency = Urgency.NORMAL
+
+
+class CreatedPayload(CaseFields):
+    category_code: Annotated[str, StringConstraints(max_length=64)] = ""
+    handle_seconds: Annotated[int, Field(ge=0, le=86_400)] | None = None
+    linked_to: Annotated[str, StringConstraints(max_length=24)] = ""
+    client_created_at: Annotated[str, StringConstraints(max_length=40)] = ""
+
+
+class EditedPayload(Strict):
+    fields: dict[str, Any] = Field(min_length=1)
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(value) - set(EDITABLE_FIELDS))
+        if unknown:
+            raise ValueError(f"fields that cannot be edited: {', '.join(unknown)}")
+        checked = CaseFields.model_validate(value)
+        return {k: getattr(checked, k) for k in value}
+
+
+class CategorizedPayload(Strict):
+    category_code: Code
+
+
+class DispatchedPayload(Strict):
+    department: Code
+    co_departments: list[Code] = Field(default_factory=list, max_length=10)
+    deadline: Annotated[str, StringConstraints(max_length=40)] = ""
+    note: LongText = ""
+
+
+class SignedPayload(Strict):
+    note: LongText = ""
+
+
+class ReturnedPayload(Strict):
+    reason: ReturnReason
+    text: LongText = ""
+
+    @model_validator(mode="after")
+    def _other_needs_text(self) -> "ReturnedPayload":
+        if self.reason == ReturnReason.OTHER and not self.text:
+            raise ValueError("reason 'other' needs a text")
+        return self
+
+
+class ExtendedPayload(Strict):
+    action: ExtensionAction
+    hours: Annotated[int, Field(ge=1, le=24 * 90)] = 24
+    reason: LongText = ""
+    new_deadline: Annotated[str, StringConstraints(max_length=40)] = ""
+
+
+class ResolvedPayload(Strict):
+    mode: ResolveMode
+    result: Annotated[str, StringConstraints(min_length=1, max_length=DESCRIPTION_MAX), AfterValidator(clean_field)]
+    kb_article_id: Annotated[str, StringConstraints(max_length=64)] = ""
+
+
+class CallbackPayload(Strict):
+    satisfaction: Satisfaction
+    resolved: bool = False
+    note: LongText = ""
+
+
+class ReopenedPayload(Strict):
+    mode: ReopenMode
+    reason: LongText = ""
+
+
+class MergedPayload(Strict):
+    into: CaseNo
+
+
+class NotePayload(Strict):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=TEXT_MAX), AfterValidator(clean_field)]
+
+
+PAYLOADS: dict[EventType, type[Strict]] = {
+    EventType.CREATED: CreatedPayload,
+    EventType.EDITED: EditedPayload,
+    EventType.CATEGORIZED: CategorizedPayload,
+    EventType.DISPATCHED: DispatchedPayload,
+    EventType.SIGNED: SignedPayload,
+    EventType.RETURNED: ReturnedPayload,
+    EventType.EXTENDED: ExtendedPayload,
+    EventType.RESOLVED: ResolvedPayload,
+    EventType.CALLBACK: CallbackPayload,
+    EventType.REOPENED: ReopenedPayload,
+    EventType.MERGED: MergedPayload,
+    EventType.NOTE: NotePayload,
+}
+
+
+# --- events ------------------------------------------------------------------
+
+
+class EventIn(Strict):
+    """One change made on a seat, with the id the seat gave it."""
+
+    event_id: ClientId
+    case_no: CaseNo
+    type: EventType
+    base_version: Annotated[int, Field(ge=0)] = 0
+    client_time: datetime
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _validate_payload(self) -> "EventIn":
+        model = PAYLOADS[self.type]
+        try:
+            checked = model.model_validate(self.payload)
+        except ValidationError as exc:
+            raise ValueError(f"invalid payload for '{self.type}': {_brief(exc)}") from None
+        self.payload = checked.model_dump(mode="json")
+        return self
+
+
+class EventOut(Strict):
+    """An applied event as the server recorded it."""
+
+    seq: int
+    event_id: str
+    case_no: str
+    type: EventType
+    version: int
+    actor_id: str
+    actor_role: Role
+    client_time: str
+    server_time: str
+    payload: dict[str, Any]
+
+
+class PushRequest(Strict):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    events: list[EventIn] = Field(min_length=1, max_length=MAX_PUSH_EVENTS)
+
+
+PushStatus = Literal["applied", "duplicate", "rejected", "conflict"]
+
+
+class PushResult(Strict):
+    event_id: str
+    status: PushStatus
+    reason: str = ""
+    seq: int | None = None
+    version: int | None = None
+    conflict_fields: list[str] = Field(default_factory=list)
+    server_case: dict[str, Any] | None = None
+
+
+class PushResponse(Strict):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    results: list[PushResult]
+
+
+class ChangesResponse(Strict):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    events: list[EventOut]
+    cases: list[dict[str, Any]]  # current state of every case named in `events`
+    cursor: str
+    has_more: bool
+
+
+class CaseResponse(Strict):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    case: dict[str, Any]
+    events: list[EventOut]
+
+
+# --- cursors -----------------------------------------------------------------
+
+
+def encode_cursor(seq: int) -> str:
+    """The opaque cursor for 'everything after change number *seq*'."""
+    return base64.urlsafe_b64encode(f"c1:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The change number behind a cursor; '' or None is the beginning."""
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        tag, seq = raw.split(":", 1)
+        value = int(seq)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValueError("malformed cursor") from None
+    if tag != "c1" or value < 0:
+        raise ValueError("malformed cursor")
+    return value
+
+
+# --- auth and users ----------------------------------------------------------
+
+
+class LoginRequest(Strict):
+    operator_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    seat_key: Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")] = ""
+
+
+class OperatorInfo(Strict):
+    operator_id: str
+    name: str
+    role: Role
+    department: str | None = None
+    active: bool = True
+
+
+class LoginResponse(Strict):
+    token: str
+    expires_at: str
+    operator: OperatorInfo
+    seat_no: int | None = None
+    last_case_seq: int = 0  # highest daily sequence this seat used today, per the server
+
+
+class UserCreate(Strict):
+    operator_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+    name: ShortText
+    role: Role
+    password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
+    department: Code | None = None
+
+    @model_validator(mode="after")
+    def _department_role(self) -> "UserCreate":
+        if (self.role == Role.DEPARTMENT) != bool(self.department):
+            raise ValueError("a department user needs a department, and only they have one")
+        return self
+
+
+# --- reference data ----------------------------------------------------------
+
+
+class Category(Strict):
+    code: Code
+    parent_code: str = ""
+    level: Annotated[int, Field(ge=1, le=5)]
+    name_zh: ShortText
+    name_en: ShortText
+    keywords: list[str] = Field(default_factory=list)
+    default_department: str = ""
+    deadline_hours: dict[Urgency, int] = Field(default_factory=dict)
+    active: bool = True
+
+
+class Department(Strict):
+    code: Code
+    name_zh: ShortText
+    name_en: ShortText
+    kind: Literal["bureau", "district", "utility", "other"] = "bureau"
+    district: District = ""
+    active: bool = True
+
+
+class RoutingRule(Strict):
+    id: Code
+    category_prefix: Annotated[str, StringConstraints(max_length=64)]
+    district: District = ""
+    department: Code
+    priority: int = 0
+
+
+class KbArticle(Strict):
+    id: Code
+    group_id: str = ""  # the same answer in other languages shares a group
+    title: ShortText
+    body: Description
+    language: Language
+    tags: list[str] = Field(default_factory=list)
+    category_codes: list[str] = Field(default_factory=list)
+    updated_at: str
+
+
+REFERENCE_KINDS: dict[str, type[Strict]] = {
+    "categories": Category,
+    "departments": Department,
+    "routing": RoutingRule,
+    "kb": KbArticle,
+}
+
+
+class ReferenceItem(Strict):
+    key: str
+    version: int
+    deleted: bool = False
+    data: dict[str, Any]
+
+
+class ReferenceResponse(Strict):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    kind: str
+    version: int  # the kind's current version; pass it back as since_version
+    items: list[ReferenceItem]
+    has_more: bool = False
+
+
+class ErrorBody(Strict):
+    error: str
+    detail: Any = None
+
+
+def case_summary(state: CaseState) -> dict[str, Any]:
+    """The case state as sent on the wire."""
+    return state.to_dict()
+
+
+def _brief(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(x) for x in err["loc"]) or "body"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """A one-line, human-readable summary of a pydantic validation error."""
+    return _brief(exc)
