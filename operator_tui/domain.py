@@ -49,6 +49,8 @@ class Urgency(StrEnum):
 
 
 DISPATCH_HOURS = {Urgency.CRITICAL: 1, Urgency.URGENT: 2, Urgency.NORMAL: 24}
+# Resolution deadline when a category names none (15 days for general cases).
+DEFAULT_RESOLVE_HOURS = {Urgency.CRITICAL: 24, Urgency.URGENT: 72, Urgency.NORMAL: 360}
 
 
 class CaseStatus(StrEnum):
@@ -157,6 +159,12 @@ class Actor:
     operator_id: str
     role: Role
     department: str | None = None
+    seat_no: int | None = None
+
+    @property
+    def writer(self) -> str:
+        """Who wrote a field, for telling someone else's edit from our own."""
+        return f"seat:{self.seat_no}" if self.seat_no else f"op:{self.operator_id}"
 
 
 @dataclass
@@ -195,6 +203,7 @@ class CaseState:
     extension_pending_hours: int = 0
     merged_into: str = ""
     field_versions: dict[str, int] = field(default_factory=dict)
+    field_writers: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -218,14 +227,23 @@ class Event:
 
 
 def conflicting_fields(state: CaseState, event: Event) -> list[str]:
-    """Fields of an edit that someone else changed after the edit's base version."""
+    """Fields of an edit that someone else changed after the edit's base version.
+
+    A seat's own queued edits do not conflict with each other: a field last
+    written by the same writer (seat) is never a conflict.
+    """
     if event.type == EventType.EDITED:
         touched = list(event.payload.get("fields", {}))
     elif event.type == EventType.CATEGORIZED:
         touched = ["category_code"]
     else:
         return []
-    return [f for f in touched if state.field_versions.get(f, 0) > event.base_version]
+    return [
+        f
+        for f in touched
+        if state.field_versions.get(f, 0) > event.base_version
+        and state.field_writers.get(f) != event.actor.writer
+    ]
 
 
 def _require(condition: bool, reason: str) -> None:
@@ -395,6 +413,7 @@ def _bump(new: CaseState, event: Event, touched: list[str]) -> CaseState:
     new.version += 1
     for name in touched:
         new.field_versions[name] = new.version
+        new.field_writers[name] = event.actor.writer
     if event.server_time:
         new.updated_at = event.server_time
     return new

@@ -332,7 +332,7 @@ class LoginResponse(Strict):
     expires_at: str
     operator: OperatorInfo
     seat_no: int | None = None
-    last_case_seq: int = 0  # highest daily sequence this seat used today, per the server
+    last_case_no: str = ""  # newest case number this seat made, per the server
 
 
 class UserCreate(Strict):
@@ -436,3 +436,27 @@ def _brief(exc: ValidationError) -> str:
 def describe_validation_error(exc: ValidationError) -> str:
     """A one-line, human-readable summary of a pydantic validation error."""
     return _brief(exc)
+
+
+class HealthResponse(Strict):
+    status: Literal["ok"]
+    protocol: int
+    version: str
+    database: str
+
+
+class SnapshotResponse(Strict):
+    protocol: Literal[1] = PROTOCOL_VERSION
+    cases: list[dict[str, Any]]
+    has_more: bool
+    next_after: str  # pass as `after` for the next page
+    cursor: str  # the change feed position to follow from after the snapshot
+
+
+class ReferenceUpload(Strict):
+    items: list[dict[str, Any]] = Field(default_factory=list, max_length=20_000)
+    delete: list[str] = Field(default_factory=list, max_length=20_000)
+
+
+class UserList(Strict):
+    users: list[OperatorInfo]

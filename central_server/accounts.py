@@ -1,0 +1,239 @@
+"""Operators, passwords, bearer tokens, seats, login throttling and the audit log.
+
+Passwords are argon2 hashes; tokens are random, handed out once and stored
+only as their SHA-256. Everything lives in the database, so any number of
+server processes behind a load balancer agree on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from operator_tui import clock
+from operator_tui.domain import Actor, Role
+
+from .db import Database, Tx
+
+_hasher = PasswordHasher()
+# A hash to verify against when the operator does not exist, so that a wrong
+# id takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+MAX_FAILED_PER_OPERATOR = 5
+MAX_FAILED_PER_IP = 50
+FAILED_WINDOW = timedelta(minutes=10)
+
+
+class AuthError(Exception):
+    """Login or token refused; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Session:
+    """A valid token's owner."""
+
+    operator_id: str
+    name: str
+    role: Role
+    department: str | None
+    seat_no: int | None
+    expires_at: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.operator_id, self.role, self.department, self.seat_no)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def audit(tx: Tx, operator_id: str, action: str, target: str = "", ip: str = "", **detail: Any) -> None:
+    """Append one line to the audit log (never a token or a password)."""
+    tx.execute(
+        "INSERT INTO audit_log (at, operator_id, action, target, client_ip, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        (clock.now_iso(), operator_id, action, target, ip, json.dumps(detail, ensure_ascii=False)),
+    )
+
+
+class Accounts:
+    """Operator accounts and sessions stored in *db*."""
+
+    def __init__(self, db: Database, token_hours: float = 12.0):
+        self.db = db
+        self.token_lifetime = timedelta(hours=token_hours)
+
+    # --- operators -------------------------------------------------------
+
+    def add_operator(
+        self, operator_id: str, name: str, role: Role, password: str, department: str | None = None
+    ) -> None:
+        """Create an operator; raises ValueError if the id is taken."""
+        with self.db.transaction() as tx:
+            if tx.one("SELECT 1 AS x FROM operators WHERE operator_id = ?", (operator_id,)):
+                raise ValueError(f"operator {operator_id!r} already exists")
+            tx.execute(
+                "INSERT INTO operators (operator_id, name, role, department, password_hash, active, created_at)"
+                " VALUES (?, ?, ?, ?, ?, 1, ?)",
+                (operator_id, name, str(role), department, _hasher.hash(password), clock.now_iso()),
+            )
+
+    def add_operators_bulk(self, rows: list[tuple[str, str, Role, str, str | None]]) -> int:
+        """Create many operators at once (seeding); existing ids are skipped.
+
+        Rows sharing a password share one hash computation.
+        """
+        hashes: dict[str, str] = {}
+        now = clock.now_iso()
+        with self.db.transaction() as tx:
+            existing = {r["operator_id"] for r in tx.all("SELECT operator_id FROM operators")}
+            new = [r for r in rows if r[0] not in existing]
+            for _, _, _, password, _ in new:
+                if password not in hashes:
+                    hashes[password] = _hasher.hash(password)
+            tx.executemany(
+                "INSERT INTO operators (operator_id, name, role, department, password_hash, active, created_at)"
+                " VALUES (?, ?, ?, ?, ?, 1, ?)",
+                [(oid, name, str(role), dept, hashes[pw], now) for oid, name, role, pw, dept in new],
+            )
+        return len(new)
+
+    def list_operators(self) -> list[dict[str, Any]]:
+        with self.db.transaction(write=False) as tx:
+            rows = tx.all(
+                "SELECT operator_id, name, role, department, active FROM operators ORDER BY operator_id"
+            )
+        return [{**r, "active": bool(r["active"])} for r in rows]
+
+    def set_active(self, operator_id: str, active: bool) -> None:
+        """Enable or disable an operator; disabling revokes their tokens."""
+        with self.db.transaction() as tx:
+            changed = tx.execute(
+                "UPDATE operators SET active = ? WHERE operator_id = ?", (int(active), operator_id)
+            )
+            if not changed:
+                raise KeyError(operator_id)
+            if not active:
+                tx.execute("UPDATE tokens SET revoked = 1 WHERE operator_id = ?", (operator_id,))
+
+    # --- login and tokens -------------------------------------------------
+
+    def login(self, operator_id: str, password: str, seat_key: str, ip: str) -> tuple[str, Session, str]:
+        """Check a password and open a session.
+
+        Returns (token, session, the newest case number this seat made as
+        far as the server knows, so a seat with a lost cache never reuses a
+        number). Raises AuthError(401/403/429).
+        """
+        since = clock.iso(clock.now() - FAILED_WINDOW)
+        with self.db.transaction(write=False) as tx:
+            failed_op = tx.scalar(
+                "SELECT COUNT(*) AS n FROM login_attempts WHERE operator_id = ? AND ok = 0 AND at > ?",
+                (operator_id, since),
+            )
+            failed_ip = tx.scalar(
+                "SELECT COUNT(*) AS n FROM login_attempts WHERE client_ip = ? AND ok = 0 AND at > ?",
+                (ip, since),
+            )
+            row = tx.one("SELECT * FROM operators WHERE operator_id = ?", (operator_id,))
+        if failed_op >= MAX_FAILED_PER_OPERATOR or failed_ip >= MAX_FAILED_PER_IP:
+            with self.db.transaction() as tx:
+                audit(tx, operator_id, "login_throttled", ip=ip)
+            raise AuthError(429, "too many failed logins; wait a few minutes", retry_after=60)
+        ok = _verify(row["password_hash"] if row else _DUMMY_HASH, password) and row is not None
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO login_attempts (operator_id, client_ip, ok, at) VALUES (?, ?, ?, ?)",
+                (operator_id, ip, int(ok), clock.now_iso()),
+            )
+            if not ok:
+                audit(tx, operator_id, "login_failed", ip=ip)
+                refusal = AuthError(401, "wrong operator id or password")
+            elif not row["active"]:
+                audit(tx, operator_id, "login_refused_disabled", ip=ip)
+                refusal = AuthError(403, "this operator is disabled")
+            else:
+                refusal = None
+                seat_no = _seat_for(tx, seat_key) if seat_key else None
+                token = secrets.token_urlsafe(32)
+                expires = clock.iso(clock.now() + self.token_lifetime)
+                tx.execute(
+                    "INSERT INTO tokens (token_hash, operator_id, seat_no, created_at, expires_at, revoked)"
+                    " VALUES (?, ?, ?, ?, ?, 0)",
+                    (hash_token(token), operator_id, seat_no, clock.now_iso(), expires),
+                )
+                last_case_no = _last_case_no(tx, seat_no) if seat_no else ""
+                audit(tx, operator_id, "login", ip=ip, seat_no=seat_no)
+        if refusal is not None:  # raised after the commit, so the attempt is recorded
+            raise refusal
+        session = Session(
+            operator_id, row["name"], Role(row["role"]), row["department"], seat_no, expires
+        )
+        return token, session, last_case_no
+
+    def session(self, token: str) -> Session:
+        """The session behind a bearer token, or AuthError(401)."""
+        with self.db.transaction(write=False) as tx:
+            row = tx.one(
+                "SELECT t.seat_no, t.expires_at, t.revoked, o.operator_id, o.name, o.role,"
+                " o.department, o.active FROM tokens t JOIN operators o ON o.operator_id = t.operator_id"
+                " WHERE t.token_hash = ?",
+                (hash_token(token),),
+            )
+        if row is None:
+            raise AuthError(401, "unknown token; log in again")
+        if row["revoked"] or not row["active"]:
+            raise AuthError(401, "token revoked; log in again")
+        if row["expires_at"] <= clock.now_iso():
+            raise AuthError(401, "token expired; log in again")
+        return Session(
+            row["operator_id"], row["name"], Role(row["role"]), row["department"],
+            row["seat_no"], row["expires_at"],
+        )
+
+    def logout(self, token: str) -> None:
+        with self.db.transaction() as tx:
+            tx.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (hash_token(token),))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _seat_for(tx: Tx, seat_key: str) -> int:
+    """The seat number registered for an installation key (assigned once)."""
+    row = tx.one("SELECT seat_no FROM seats WHERE seat_key = ?", (seat_key,))
+    if row:
+        return int(row["seat_no"])
+    seat_no = tx.lock_counter("seat_no") + 1
+    tx.set_counter("seat_no", seat_no)
+    tx.execute(
+        "INSERT INTO seats (seat_no, seat_key, registered_at) VALUES (?, ?, ?)",
+        (seat_no, seat_key, clock.now_iso()),
+    )
+    return seat_no
+
+
+def _last_case_no(tx: Tx, seat_no: int) -> str:
+    """The newest case number the seat has made, as far as the server knows."""
+    row = tx.one(
+        "SELECT case_no FROM cases WHERE seat_no = ? ORDER BY case_no DESC LIMIT 1", (seat_no,)
+    )
+    return row["case_no"] if row else ""

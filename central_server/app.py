@@ -1,0 +1,282 @@
+"""The central server's HTTP API (FastAPI), version 1.
+
+Stateless over its database: any number of these processes can serve the same
+PostgreSQL behind a load balancer. Every endpoint but ``/health`` and
+``/v1/auth/login`` needs a bearer token; roles are enforced here. Bad input is
+a 4xx with a JSON body ``{"error": ..., "detail": ...}``, never a 500.
+"""
+
+
+import asyncio
+import os
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from operator_tui import __version__
+from operator_tui.domain import HOTLINE_ROLES, Role
+from operator_tui.protocol import (
+    MAX_PULL_LIMIT,
+    PROTOCOL_VERSION,
+    CaseResponse,
+    ChangesResponse,
+    ErrorBody,
+    HealthResponse,
+    LoginRequest,
+    LoginResponse,
+    OperatorInfo,
+    PushRequest,
+    PushResponse,
+    ReferenceResponse,
+    ReferenceUpload,
+    SnapshotResponse,
+    UserCreate,
+    UserList,
+    decode_cursor,
+    encode_cursor,
+    normalize_phone,
+)
+
+from .accounts import Accounts, AuthError, Session, audit
+from .cases import CaseStore
+from .db import Database
+from .migrations import migrate
+from .reference import ReferenceStore
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+LONG_POLL_MAX_SECONDS = 30
+LONG_POLL_STEP_SECONDS = 0.25
+
+bearer = HTTPBearer(auto_error=False, description="the token from /v1/auth/login")
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422, 429)
+}
+
+
+def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
+    """Build the ASGI app for one database (migrating it first)."""
+    db = Database(database_url)
+    migrate(db)
+    accounts = Accounts(db, token_hours=token_hours)
+    cases = CaseStore(db)
+    reference = ReferenceStore(db)
+
+    app = FastAPI(title="operator-tui central server", version=__version__, responses=ERRORS)
+    app.state.db = db
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")
+        return await call_next(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, "invalid request: " + _describe(exc.errors()), _plain(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = getattr(exc, "headers", None)
+        return _error(exc.status_code, str(exc.detail), headers=headers)
+
+    def session(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Session:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        try:
+            return accounts.session(credentials.credentials)
+        except AuthError as exc:
+            raise HTTPException(exc.status, exc.message, headers={"WWW-Authenticate": "Bearer"}) from None
+
+    Authed = Annotated[Session, Depends(session)]
+
+    def require(who: Session, roles: set[Role] | frozenset[Role], what: str) -> None:
+        if who.role not in roles:
+            raise HTTPException(403, f"your role ({who.role}) may not {what}")
+
+    @app.get("/health", response_model=HealthResponse)
+    def health() -> HealthResponse:
+        return HealthResponse(status="ok", protocol=PROTOCOL_VERSION, version=__version__, database=db.dialect)
+
+    @app.post("/v1/auth/login", response_model=LoginResponse)
+    def login(body: LoginRequest, request: Request) -> LoginResponse:
+        try:
+            token, who, last_case_no = accounts.login(
+                body.operator_id, body.password, body.seat_key, _client_ip(request)
+            )
+        except AuthError as exc:
+            headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+            raise HTTPException(exc.status, exc.message, headers=headers) from None
+        return LoginResponse(
+            token=token, expires_at=who.expires_at, operator=_info(who),
+            seat_no=who.seat_no, last_case_no=last_case_no,
+        )
+
+    @app.post("/v1/auth/logout", status_code=204)
+    def logout(who: Authed, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
+        assert credentials is not None
+        accounts.logout(credentials.credentials)
+
+    @app.get("/v1/auth/me", response_model=OperatorInfo)
+    def me(who: Authed) -> OperatorInfo:
+        return _info(who)
+
+    @app.post("/v1/events", response_model=PushResponse)
+    def push(body: PushRequest, who: Authed) -> PushResponse:
+        return PushResponse(results=cases.push(who.actor, body.events))
+
+    @app.get("/v1/changes", response_model=ChangesResponse)
+    async def changes(
+        who: Authed,
+        cursor: Annotated[str, Query(max_length=64)] = "",
+        limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
+        wait: Annotated[float, Query(ge=0, le=LONG_POLL_MAX_SECONDS)] = 0,
+    ) -> ChangesResponse:
+        try:
+            after = decode_cursor(cursor)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + wait
+        while True:
+            events, states, seq, more = await run_in_threadpool(cases.changes, who.actor, after, limit)
+            if events or loop.time() >= give_up:
+                return ChangesResponse(events=events, cases=states, cursor=encode_cursor(seq), has_more=more)
+            await asyncio.sleep(LONG_POLL_STEP_SECONDS)
+
+    @app.get("/v1/snapshot", response_model=SnapshotResponse)
+    def snapshot(
+        who: Authed,
+        days: Annotated[int, Query(ge=1, le=3660)] = 30,
+        after: Annotated[str, Query(max_length=24)] = "",
+        limit: Annotated[int, Query(ge=1, le=5000)] = 2000,
+    ) -> SnapshotResponse:
+        head = cases.head()
+        found, more = cases.snapshot(who.actor, days, after, limit)
+        return SnapshotResponse(
+            cases=found, has_more=more, next_after=found[-1]["case_no"] if found else after,
+            cursor=encode_cursor(head),
+        )
+
+    @app.get("/v1/cases/{case_no}", response_model=CaseResponse)
+    def get_case(case_no: str, who: Authed, request: Request) -> CaseResponse:
+        found = cases.case(who.actor, case_no)
+        if found is None:
+            raise HTTPException(404, f"no case {case_no} that you may see")
+        with db.transaction() as tx:
+            audit(tx, who.operator_id, "case_view", case_no, _client_ip(request))
+        return CaseResponse(case=found[0], events=found[1])
+
+    @app.get("/v1/cases", response_model=list[dict[str, Any]])
+    def caller_cases(
+        who: Authed,
+        request: Request,
+        phone: Annotated[str, Query(min_length=3, max_length=40)],
+        days: Annotated[int, Query(ge=1, le=3660)] = 365,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> list[dict[str, Any]]:
+        require(who, HOTLINE_ROLES, "look up callers")
+        try:
+            number = normalize_phone(phone)
+        except ValueError as exc:
+            raise HTTPException(400, f"phone: {exc}") from None
+        with db.transaction() as tx:
+            audit(tx, who.operator_id, "caller_lookup", number[:-4] + "****", _client_ip(request))
+        return cases.cases_by_phone(number, days, limit)
+
+    @app.get("/v1/reference/{kind}", response_model=ReferenceResponse)
+    def get_reference(
+        kind: str,
+        who: Authed,
+        since_version: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 5000,
+    ) -> ReferenceResponse:
+        try:
+            version, items, more = reference.since(kind, since_version, limit)
+        except ValueError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return ReferenceResponse(kind=kind, version=version, items=items, has_more=more)
+
+    @app.post("/v1/reference/{kind}", response_model=ReferenceResponse)
+    def put_reference(kind: str, body: ReferenceUpload, who: Authed, request: Request) -> ReferenceResponse:
+        require(who, {Role.ADMIN}, "change reference data")
+        try:
+            version = reference.put(kind, body.items, body.delete)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+        with db.transaction() as tx:
+            audit(tx, who.operator_id, "reference_put", kind, _client_ip(request),
+                  items=len(body.items), deleted=len(body.delete))
+        return ReferenceResponse(kind=kind, version=version, items=[])
+
+    @app.get("/v1/users", response_model=UserList)
+    def list_users(who: Authed) -> UserList:
+        require(who, {Role.ADMIN}, "manage users")
+        return UserList(users=[OperatorInfo(**row) for row in accounts.list_operators()])
+
+    @app.post("/v1/users", response_model=OperatorInfo, status_code=201)
+    def add_user(body: UserCreate, who: Authed, request: Request) -> OperatorInfo:
+        require(who, {Role.ADMIN}, "manage users")
+        try:
+            accounts.add_operator(body.operator_id, body.name, body.role, body.password, body.department)
+        except ValueError as exc:
+            raise HTTPException(409, str(exc)) from None
+        with db.transaction() as tx:
+            audit(tx, who.operator_id, "user_add", body.operator_id, _client_ip(request), role=str(body.role))
+        return OperatorInfo(operator_id=body.operator_id, name=body.name, role=body.role, department=body.department)
+
+    @app.post("/v1/users/{operator_id}/disable", status_code=204)
+    def disable_user(operator_id: str, who: Authed, request: Request) -> None:
+        require(who, {Role.ADMIN}, "manage users")
+        try:
+            accounts.set_active(operator_id, False)
+        except KeyError:
+            raise HTTPException(404, f"no operator {operator_id!r}") from None
+        with db.transaction() as tx:
+            audit(tx, who.operator_id, "user_disable", operator_id, _client_ip(request))
+
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """App factory for ``uvicorn --factory`` (several worker processes)."""
+    url = os.environ.get("OPERATOR_TUI_DATABASE")
+    if not url:
+        raise RuntimeError("OPERATOR_TUI_DATABASE is not set")
+    return create_app(url, token_hours=float(os.environ.get("OPERATOR_TUI_TOKEN_HOURS", "12")))
+
+
+def _info(who: Session) -> OperatorInfo:
+    return OperatorInfo(operator_id=who.operator_id, name=who.name, role=who.role, department=who.department)
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _error(status: int, message: str, detail: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message, "detail": detail}, status_code=status, headers=headers)
+
+
+def _describe(errors: Any) -> str:
+    parts = []
+    for err in list(errors)[:5]:
+        where = ".".join(str(x) for x in err.get("loc", ())) or "body"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def _plain(errors: Any) -> list[dict[str, Any]]:
+    """Validation errors reduced to JSON-safe fields (no echoed input)."""
+    return [
+        {"loc": [str(x) for x in err.get("loc", ())], "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))}
+        for err in list(errors)[:20]
+    ]

@@ -1,0 +1,284 @@
+"""The case store: applying pushed events exactly once, and the change feed.
+
+A push batch runs in one transaction that first takes the ``change_seq``
+counter lock. Every applied event gets the next change number under that
+lock, so change numbers are handed out in commit order and a reader never
+sees number N+1 committed while N is still in flight: the feed cannot skip a
+change, on SQLite or on PostgreSQL with many server processes. Event ids are
+unique in the ``events`` table and kept for good, so a resent event is
+answered ``duplicate`` however late it comes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from operator_tui import clock
+from operator_tui.case_numbers import parse_case_no
+from operator_tui.domain import (
+    HOTLINE_ROLES,
+    Actor,
+    CaseState,
+    Event,
+    EventType,
+    Rejected,
+    apply_event,
+    conflicting_fields,
+    may_see,
+)
+from operator_tui.protocol import EventIn, EventOut, PushResult
+
+from .db import Database, Tx
+from .reference import ReferenceCheck
+
+
+class CaseStore:
+    """Cases and their events in *db*."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    # --- push --------------------------------------------------------------
+
+    def push(self, actor: Actor, events: list[EventIn]) -> list[PushResult]:
+        """Apply a batch of events from one seat; one answer per event, in order."""
+        return self._apply_batch([(actor, ev, None) for ev in events], check_seat=True)
+
+    def import_history(self, items: list[tuple[Actor, EventIn, str]]) -> list[PushResult]:
+        """Apply historic events with the server times given (demo seeding).
+
+        The same rules apply as for a push, except the seat-number check.
+        """
+        return self._apply_batch(items, check_seat=False)
+
+    def _apply_batch(
+        self, items: list[tuple[Actor, EventIn, str | None]], *, check_seat: bool
+    ) -> list[PushResult]:
+        with self.db.transaction() as tx:
+            seq = tx.lock_counter("change_seq")
+            refs = ReferenceCheck(tx)
+            states: dict[str, CaseState | None] = {}
+            seen: dict[str, PushResult] = {}
+            results: list[PushResult] = []
+            for actor, ev, at in items:
+                if ev.event_id in seen:
+                    results.append(_as_duplicate(seen[ev.event_id]))
+                    continue
+                result = self._apply_one(
+                    tx, actor, ev, seq + 1, at or clock.now_iso(), states, refs, check_seat
+                )
+                if result.status == "applied":
+                    seq += 1
+                seen[ev.event_id] = result
+                results.append(result)
+            tx.set_counter("change_seq", seq)
+        return results
+
+    def _apply_one(
+        self,
+        tx: Tx,
+        actor: Actor,
+        ev: EventIn,
+        seq: int,
+        server_time: str,
+        states: dict[str, CaseState | None],
+        refs: ReferenceCheck,
+        check_seat: bool,
+    ) -> PushResult:
+        old = tx.one("SELECT seq, version FROM events WHERE event_id = ?", (ev.event_id,))
+        if old:
+            return PushResult(event_id=ev.event_id, status="duplicate", seq=old["seq"], version=old["version"])
+        if ev.case_no not in states:
+            states[ev.case_no] = _load_state(tx, ev.case_no)
+        state = states[ev.case_no]
+        if actor.role not in HOTLINE_ROLES and state is not None and not may_see(state, actor):
+            return _rejected(ev, f"case {ev.case_no} is not dispatched to your department")
+        if check_seat and ev.type == EventType.CREATED and actor.seat_no:
+            seat = parse_case_no(ev.case_no)[1]
+            if seat != actor.seat_no:
+                return _rejected(ev, f"case number belongs to seat {seat}, you are seat {actor.seat_no}")
+        payload = dict(ev.payload)
+        try:
+            refs.check(ev.type, payload, state, tx)
+        except Rejected as exc:
+            return _rejected(ev, exc.reason)
+        if ev.type == EventType.DISPATCHED and not payload.get("deadline") and state is not None:
+            payload["deadline"] = refs.deadline(state, server_time)
+        domain_event = Event(ev.type, ev.case_no, ev.base_version, payload, actor, server_time)
+        if state is not None:
+            clashes = conflicting_fields(state, domain_event)
+            if clashes:
+                return PushResult(
+                    event_id=ev.event_id,
+                    status="conflict",
+                    reason=f"changed by someone else since version {ev.base_version}: {', '.join(clashes)}",
+                    version=state.version,
+                    conflict_fields=clashes,
+                    server_case=state.to_dict(),
+                )
+        try:
+            new = apply_event(state, domain_event)
+        except Rejected as exc:
+            return _rejected(ev, exc.reason, state)
+        tx.execute(
+            "INSERT INTO events (seq, event_id, case_no, type, version, actor_id, actor_role,"
+            " client_time, server_time, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                seq, ev.event_id, ev.case_no, str(ev.type), new.version, actor.operator_id,
+                str(actor.role), clock.iso(ev.client_time), server_time,
+                json.dumps(payload, ensure_ascii=False),
+            ),
+        )
+        _save_state(tx, new, created=state is None)
+        states[ev.case_no] = new
+        return PushResult(event_id=ev.event_id, status="applied", seq=seq, version=new.version)
+
+    # --- reading -----------------------------------------------------------
+
+    def head(self) -> int:
+        """The newest change number."""
+        with self.db.transaction(write=False) as tx:
+            return int(tx.scalar("SELECT value FROM counters WHERE name = 'change_seq'"))
+
+    def changes(self, actor: Actor, after: int, limit: int) -> tuple[list[EventOut], list[dict], int, bool]:
+        """Events after change number *after* that *actor* may see.
+
+        Returns (events, current states of their cases, new cursor seq,
+        has_more). The cursor moves past changes the actor may not see too.
+        """
+        with self.db.transaction(write=False) as tx:
+            head = int(tx.scalar("SELECT value FROM counters WHERE name = 'change_seq'"))
+            if actor.role in HOTLINE_ROLES:
+                rows = tx.all(
+                    "SELECT * FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                    (after, head, limit + 1),
+                )
+            else:
+                rows = tx.all(
+                    "SELECT e.* FROM events e JOIN case_access a"
+                    " ON a.case_no = e.case_no AND a.department = ?"
+                    " WHERE e.seq > ? AND e.seq <= ? ORDER BY e.seq LIMIT ?",
+                    (actor.department or "", after, head, limit + 1),
+                )
+            has_more = len(rows) > limit
+            rows = rows[:limit]
+            cursor = rows[-1]["seq"] if has_more else max(head, after)
+            case_nos = sorted({r["case_no"] for r in rows})
+            cases = _load_states(tx, case_nos)
+        return [_event_out(r) for r in rows], [cases[n] for n in case_nos if n in cases], cursor, has_more
+
+    def case(self, actor: Actor, case_no: str) -> tuple[dict, list[EventOut]] | None:
+        """A case and its whole event log, if it exists and *actor* may see it."""
+        with self.db.transaction(write=False) as tx:
+            state = _load_state(tx, case_no)
+            if state is None or not may_see(state, actor):
+                return None
+            rows = tx.all("SELECT * FROM events WHERE case_no = ? ORDER BY seq", (case_no,))
+        return state.to_dict(), [_event_out(r) for r in rows]
+
+    def cases_by_phone(self, phone: str, days: int, limit: int) -> list[dict]:
+        """A caller's cases in the last *days* days, newest first (hotline use)."""
+        since = clock.iso(clock.now() - timedelta(days=days))
+        with self.db.transaction(write=False) as tx:
+            rows = tx.all(
+                "SELECT state FROM cases WHERE phone = ? AND created_at >= ? ORDER BY created_at DESC LIMIT ?",
+                (phone, since, limit),
+            )
+        return [json.loads(r["state"]) for r in rows]
+
+    def snapshot(self, actor: Actor, days: int, after: str, limit: int) -> tuple[list[dict], bool]:
+        """Case summaries for a seat's first sync, paged by case number.
+
+        Hotline staff get cases updated in the last *days* days; a department
+        gets every case currently dispatched to it.
+        """
+        with self.db.transaction(write=False) as tx:
+            if actor.role in HOTLINE_ROLES:
+                since = clock.iso(clock.now() - timedelta(days=days))
+                rows = tx.all(
+                    "SELECT state FROM cases WHERE updated_at >= ? AND case_no > ? ORDER BY case_no LIMIT ?",
+                    (since, after, limit + 1),
+                )
+            else:
+                rows = tx.all(
+                    "SELECT c.state FROM cases c JOIN case_access a ON a.case_no = c.case_no"
+                    " AND a.department = ? WHERE c.case_no > ? ORDER BY c.case_no LIMIT ?",
+                    (actor.department or "", after, limit + 1),
+                )
+        return [json.loads(r["state"]) for r in rows[:limit]], len(rows) > limit
+
+
+def _as_duplicate(first: PushResult) -> PushResult:
+    if first.status == "applied":
+        return first.model_copy(update={"status": "duplicate"})
+    return first
+
+
+def _rejected(ev: EventIn, reason: str, state: CaseState | None = None) -> PushResult:
+    return PushResult(
+        event_id=ev.event_id,
+        status="rejected",
+        reason=reason,
+        version=state.version if state else None,
+        server_case=state.to_dict() if state else None,
+    )
+
+
+def _load_state(tx: Tx, case_no: str) -> CaseState | None:
+    row = tx.one("SELECT state FROM cases WHERE case_no = ?", (case_no,))
+    return CaseState.from_dict(json.loads(row["state"])) if row else None
+
+
+def _load_states(tx: Tx, case_nos: list[str]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for start in range(0, len(case_nos), 500):
+        chunk = case_nos[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in tx.all(f"SELECT case_no, state FROM cases WHERE case_no IN ({marks})", chunk):
+            found[row["case_no"]] = json.loads(row["state"])
+    return found
+
+
+def _save_state(tx: Tx, state: CaseState, *, created: bool) -> None:
+    values = (
+        state.version, str(state.status), state.phone, state.category_code, state.district,
+        str(state.channel), state.lead_department, state.updated_at, state.deadline,
+        json.dumps(state.to_dict(), ensure_ascii=False),
+    )
+    if created:
+        tx.execute(
+            "INSERT INTO cases (version, status, phone, category_code, district, channel,"
+            " lead_department, updated_at, deadline, state, case_no, seat_no, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            values + (state.case_no, parse_case_no(state.case_no)[1], state.created_at),
+        )
+    else:
+        tx.execute(
+            "UPDATE cases SET version = ?, status = ?, phone = ?, category_code = ?, district = ?,"
+            " channel = ?, lead_department = ?, updated_at = ?, deadline = ?, state = ?"
+            " WHERE case_no = ?",
+            values + (state.case_no,),
+        )
+    wanted = {d for d in [state.lead_department, *state.co_departments] if d}
+    have = {r["department"] for r in tx.all("SELECT department FROM case_access WHERE case_no = ?", (state.case_no,))}
+    for gone in have - wanted:
+        tx.execute("DELETE FROM case_access WHERE case_no = ? AND department = ?", (state.case_no, gone))
+    for new in wanted - have:
+        tx.execute("INSERT INTO case_access (case_no, department) VALUES (?, ?)", (state.case_no, new))
+
+
+def _event_out(row: dict[str, Any]) -> EventOut:
+    return EventOut(
+        seq=row["seq"],
+        event_id=row["event_id"],
+        case_no=row["case_no"],
+        type=row["type"],
+        version=row["version"],
+        actor_id=row["actor_id"],
+        actor_role=row["actor_role"],
+        client_time=row["client_time"],
+        server_time=row["server_time"],
+        payload=json.loads(row["payload"]),
+    )

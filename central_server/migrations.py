@@ -1,0 +1,147 @@
+"""Schema migrations for the central server's database (both backends).
+
+Each migration is a numbered list of statements, applied once, in order, in
+its own transaction, and recorded in ``schema_migrations``. Several server
+processes may start at once: on PostgreSQL an advisory lock makes them take
+turns; on SQLite ``BEGIN IMMEDIATE`` does. A database newer than this code is
+refused rather than touched.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from .db import Database, DatabaseError, Tx
+
+# Type names differ a little between the backends; {big} is a 64-bit integer.
+_TYPES = {
+    "sqlite": {"big": "INTEGER", "serial": "INTEGER PRIMARY KEY AUTOINCREMENT"},
+    "postgresql": {"big": "BIGINT", "serial": "BIGSERIAL PRIMARY KEY"},
+}
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "operators, tokens, seats, events, cases, reference data, audit",
+        [
+            """CREATE TABLE counters (name TEXT PRIMARY KEY, value {big} NOT NULL)""",
+            """INSERT INTO counters (name, value) VALUES ('change_seq', 0), ('reference_version', 0), ('seat_no', 0)""",
+            """CREATE TABLE operators (
+                operator_id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                department TEXT,
+                password_hash TEXT NOT NULL,
+                active INTEGER NOT NULL DEFAULT 1,
+                created_at TEXT NOT NULL)""",
+            """CREATE TABLE tokens (
+                token_hash TEXT PRIMARY KEY,
+                operator_id TEXT NOT NULL REFERENCES operators(operator_id),
+                seat_no INTEGER,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                revoked INTEGER NOT NULL DEFAULT 0)""",
+            """CREATE INDEX tokens_operator ON tokens(operator_id)""",
+            """CREATE TABLE login_attempts (
+                id {serial},
+                operator_id TEXT NOT NULL,
+                client_ip TEXT NOT NULL,
+                ok INTEGER NOT NULL,
+                at TEXT NOT NULL)""",
+            """CREATE INDEX login_attempts_operator ON login_attempts(operator_id, at)""",
+            """CREATE INDEX login_attempts_ip ON login_attempts(client_ip, at)""",
+            """CREATE TABLE seats (
+                seat_no INTEGER PRIMARY KEY,
+                seat_key TEXT NOT NULL UNIQUE,
+                registered_at TEXT NOT NULL)""",
+            """CREATE TABLE events (
+                seq {big} PRIMARY KEY,
+                event_id TEXT NOT NULL UNIQUE,
+                case_no TEXT NOT NULL,
+                type TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                actor_id TEXT NOT NULL,
+                actor_role TEXT NOT NULL,
+                client_time TEXT NOT NULL,
+                server_time TEXT NOT NULL,
+                payload TEXT NOT NULL)""",
+            """CREATE INDEX events_case ON events(case_no, seq)""",
+            """CREATE TABLE cases (
+                case_no TEXT PRIMARY KEY,
+                version INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                phone TEXT NOT NULL,
+                category_code TEXT NOT NULL,
+                district TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                lead_department TEXT NOT NULL,
+                seat_no INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                deadline TEXT NOT NULL,
+                state TEXT NOT NULL)""",
+            """CREATE INDEX cases_phone ON cases(phone, created_at)""",
+            """CREATE INDEX cases_created ON cases(created_at)""",
+            """CREATE INDEX cases_updated ON cases(updated_at)""",
+            """CREATE INDEX cases_seat ON cases(seat_no, case_no)""",
+            """CREATE TABLE case_access (
+                case_no TEXT NOT NULL,
+                department TEXT NOT NULL,
+                PRIMARY KEY (case_no, department))""",
+            """CREATE INDEX case_access_department ON case_access(department, case_no)""",
+            """CREATE TABLE reference (
+                kind TEXT NOT NULL,
+                key TEXT NOT NULL,
+                version {big} NOT NULL,
+                deleted INTEGER NOT NULL DEFAULT 0,
+                data TEXT NOT NULL,
+                PRIMARY KEY (kind, key))""",
+            """CREATE INDEX reference_version ON reference(kind, version)""",
+            """CREATE TABLE audit_log (
+                id {serial},
+                at TEXT NOT NULL,
+                operator_id TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                client_ip TEXT NOT NULL,
+                detail TEXT NOT NULL)""",
+            """CREATE INDEX audit_log_at ON audit_log(at)""",
+        ],
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(tx: Tx) -> int:
+    """The schema version recorded in the database (0 for an empty one)."""
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    return int(tx.scalar("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations") or 0)
+
+
+def migrate(db: Database) -> list[int]:
+    """Bring the schema up to date; return the versions applied now."""
+    applied: list[int] = []
+    for version, description, statements in MIGRATIONS:
+        with db.transaction() as tx:
+            if db.dialect == "postgresql":
+                tx.execute("SELECT pg_advisory_xact_lock(734211)")
+            have = current_version(tx)
+            if have > LATEST_VERSION:
+                raise DatabaseError(
+                    f"the database schema is version {have}, newer than this server "
+                    f"(knows up to {LATEST_VERSION}); upgrade operator-tui"
+                )
+            if have >= version:
+                continue
+            for statement in statements:
+                tx.execute(statement.format(**_TYPES[db.dialect]))
+            tx.execute(
+                "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+                (version, description, datetime.now(UTC).isoformat()),
+            )
+            applied.append(version)
+    return applied

@@ -1,0 +1,5 @@
+"""``python -m operator_tui`` runs the command line."""
+
+from operator_tui.cli import main
+
+main()

@@ -1,0 +1,210 @@
+"""The ``operator-tui`` command line (typer).
+
+Heavy modules (Textual, FastAPI, the storage) are imported inside the
+commands, so ``operator-tui --help`` stays fast. Errors are one clear line on
+stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    name="operator-tui",
+    help="Keyboard-first workstation for citizen-hotline operators, and its central server.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+users_app = typer.Typer(help="Manage operators on the central server's database.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+DatabaseOpt = Annotated[
+    Optional[str],
+    typer.Option("--database", "-d", help="sqlite:///FILE or postgresql://... (default: from config)"),
+]
+
+
+class CliError(Exception):
+    """A failure to report as one line."""
+
+
+def _database(url: str | None) -> str:
+    from . import config
+
+    return url or config.load().default_database()
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    from . import __version__
+
+    typer.echo(f"operator-tui {__version__}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8345,
+    database: DatabaseOpt = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="server processes (PostgreSQL)")] = 1,
+    token_hours: Annotated[float, typer.Option(help="bearer token lifetime in hours")] = 12.0,
+) -> None:
+    """Run the central server (migrating its database first)."""
+    import os
+
+    import uvicorn
+
+    from central_server.db import Database
+    from central_server.migrations import migrate
+
+    url = _database(database)
+    db = Database(url)
+    try:
+        migrate(db)
+    finally:
+        db.close()
+    if workers > 1 and db.dialect == "sqlite":
+        raise CliError("several workers need PostgreSQL; SQLite serves one process")
+    os.environ["OPERATOR_TUI_DATABASE"] = url
+    os.environ["OPERATOR_TUI_TOKEN_HOURS"] = str(token_hours)
+    typer.echo(f"central server on http://{host}:{port} ({db.dialect})", err=True)
+    uvicorn.run(
+        "central_server.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@app.command()
+def migrate(database: DatabaseOpt = None) -> None:
+    """Create or upgrade the central server's database schema."""
+    from central_server.db import Database
+    from central_server.migrations import migrate as run
+
+    db = Database(_database(database))
+    try:
+        applied = run(db)
+    finally:
+        db.close()
+    typer.echo(f"applied migrations {applied}" if applied else "schema is up to date")
+
+
+@app.command()
+def seed(
+    demo: Annotated[bool, typer.Option("--demo", help="load the demo hotline")] = False,
+    database: DatabaseOpt = None,
+    random_seed: Annotated[int, typer.Option("--seed", help="random seed")] = 12345,
+    cases: Annotated[int, typer.Option(min=0, help="historic cases to generate")] = 3000,
+) -> None:
+    """Load data into the central server's database."""
+    if not demo:
+        raise CliError("say what to seed: --demo")
+    from central_server.seed import seed_demo
+
+    summary = seed_demo(_database(database), seed=random_seed, n_cases=cases)
+    typer.echo(summary)
+
+
+@users_app.command("add")
+def users_add(
+    operator_id: Annotated[str, typer.Argument(help="login id")],
+    name: Annotated[str, typer.Option(help="display name")],
+    role: Annotated[str, typer.Option(help="operator, supervisor, department or admin")],
+    department: Annotated[Optional[str], typer.Option(help="department code (role department)")] = None,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="at least 8 characters")
+    ] = "",
+    database: DatabaseOpt = None,
+) -> None:
+    """Add an operator."""
+    from pydantic import ValidationError
+
+    from central_server.accounts import Accounts
+    from central_server.db import Database
+    from central_server.migrations import migrate as run
+    from operator_tui.protocol import UserCreate, describe_validation_error
+
+    try:
+        user = UserCreate(operator_id=operator_id, name=name, role=role, password=password, department=department)
+    except ValidationError as exc:
+        raise CliError(describe_validation_error(exc)) from None
+    db = Database(_database(database))
+    try:
+        run(db)
+        Accounts(db).add_operator(user.operator_id, user.name, user.role, user.password, user.department)
+    finally:
+        db.close()
+    typer.echo(f"added {user.operator_id} ({user.role})")
+
+
+@users_app.command("list")
+def users_list(database: DatabaseOpt = None) -> None:
+    """List operators."""
+    from central_server.accounts import Accounts
+    from central_server.db import Database
+
+    db = Database(_database(database))
+    try:
+        rows = Accounts(db).list_operators()
+    finally:
+        db.close()
+    for row in rows:
+        state = "" if row["active"] else "  (disabled)"
+        dept = f"  [{row['department']}]" if row["department"] else ""
+        typer.echo(f"{row['operator_id']:<24} {row['role']:<11} {row['name']}{dept}{state}")
+
+
+@users_app.command("disable")
+def users_disable(operator_id: str, database: DatabaseOpt = None) -> None:
+    """Disable an operator and revoke their tokens."""
+    from central_server.accounts import Accounts
+    from central_server.db import Database
+
+    db = Database(_database(database))
+    try:
+        Accounts(db).set_active(operator_id, False)
+    except KeyError:
+        raise CliError(f"no operator {operator_id!r}") from None
+    finally:
+        db.close()
+    typer.echo(f"disabled {operator_id}")
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="port for the embedded server (0: any free port)")] = 0,
+    reset: Annotated[bool, typer.Option("--reset", help="start again from fresh demo data")] = False,
+) -> None:
+    """Start an embedded central server with demo data and open the app, logged in."""
+    from .demo import run_demo
+
+    run_demo(port=port, reset=reset)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning known errors into one line."""
+    from .config import ConfigError
+
+    known: tuple[type[BaseException], ...] = (CliError, ConfigError, OSError)
+    try:
+        from central_server.db import DatabaseError
+
+        known += (DatabaseError,)
+    except ImportError:  # pragma: no cover - the server package is part of the distribution
+        pass
+    try:
+        app()
+    except known as exc:
+        typer.echo(f"operator-tui: error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
