@@ -104,7 +104,10 @@ class CaseStore:
             refs.check(ev.type, payload, state, tx)
         except Rejected as exc:
             return _rejected(ev, exc.reason)
-        if ev.type == EventType.DISPATCHED and not payload.get("deadline") and state is not None:
+        needs_deadline = ev.type == EventType.DISPATCHED or (
+            ev.type == EventType.REOPENED and payload.get("mode") == "rework"
+        )
+        if needs_deadline and not payload.get("deadline") and state is not None:
             payload["deadline"] = refs.deadline(state, server_time)
         domain_event = Event(ev.type, ev.case_no, ev.base_version, payload, actor, server_time)
         if state is not None:

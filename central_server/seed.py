@@ -48,11 +48,9 @@ def seed_demo(database_url: str, *, seed: int = 12345, n_cases: int = 3000) -> s
         Accounts(db).add_operators_bulk(
             [(o["operator_id"], o["name"], o["role"], o["password"], o["department"]) for o in data.operators]
         )
-        history = [
-            (e.actor, EventIn.model_validate(e.event), clock.iso(e.server_time))
-            for case in data.cases
-            for e in case
-        ]
+        # In server-time order, so the change feed reads like the centre's day.
+        ordered = sorted((e for case in data.cases for e in case), key=lambda e: e.server_time)
+        history = [(e.actor, EventIn.model_validate(e.event), clock.iso(e.server_time)) for e in ordered]
         store = CaseStore(db)
         rejected = []
         for start in range(0, len(history), BATCH):

@@ -322,6 +322,7 @@ def apply_event(state: CaseState | None, event: Event) -> CaseState:
         new.co_departments = list(p.get("co_departments", []))
         new.deadline = p.get("deadline", "")
         new.dispatched_at = event.server_time
+        new.extension_pending_hours = 0
         new.status = CaseStatus.DISPATCHED
         return _bump(new, event, touched=[])
     if t == EventType.SIGNED:
@@ -337,6 +338,7 @@ def apply_event(state: CaseState | None, event: Event) -> CaseState:
         )
         new.status = CaseStatus.RETURNED
         new.lead_department, new.co_departments = "", []
+        new.extension_pending_hours = 0
         return _bump(new, event, touched=[])
     if t == EventType.EXTENDED:
         _require(
@@ -395,6 +397,8 @@ def apply_event(state: CaseState | None, event: Event) -> CaseState:
         if p["mode"] == ReopenMode.REWORK:
             _require(bool(state.lead_department), "rework needs a lead department; dispatch instead")
             new.status = CaseStatus.DISPATCHED
+            new.dispatched_at = event.server_time
+            new.deadline = p.get("deadline") or new.deadline
         else:
             new.status = CaseStatus.ESCALATED
         new.satisfaction, new.resolution, new.resolve_mode = "", "", ""

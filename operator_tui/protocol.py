@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import phonenumbers
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -118,7 +118,7 @@ class CaseFields(Strict):
 
 
 class CreatedPayload(CaseFields):
-    category_code: Annotated[str, StringConstraints(max_length=64)] = ""
+    category_code: Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9._-]*$")] = ""
     handle_seconds: Annotated[int, Field(ge=0, le=86_400)] | None = None
     linked_to: Annotated[str, StringConstraints(max_length=24)] = ""
     client_created_at: Annotated[str, StringConstraints(max_length=40)] = ""
@@ -185,6 +185,7 @@ class CallbackPayload(Strict):
 class ReopenedPayload(Strict):
     mode: ReopenMode
     reason: LongText = ""
+    deadline: Annotated[str, StringConstraints(max_length=40)] = ""  # rework: the new deadline
 
 
 class MergedPayload(Strict):
@@ -221,7 +222,7 @@ class EventIn(Strict):
     case_no: CaseNo
     type: EventType
     base_version: Annotated[int, Field(ge=0)] = 0
-    client_time: datetime
+    client_time: AwareDatetime
     payload: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
