@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import clock
 from .client import ServerClient
 from .credentials import TokenStore
-from .domain import Actor, CaseState, Event, EventType, Role, apply_event
-from .protocol import EventIn, OperatorInfo
+from .domain import DISTRICTS, Actor, CaseState, Event, EventType, ResolveMode, Role, apply_event
+from .protocol import EventIn, OperatorInfo, normalize_phone
 from .routing import deadline, propose_department
 from .sync import SyncEngine, SyncStatus
 from .urgency import suggest_urgency
@@ -57,6 +56,7 @@ class Seat:
         )
         self.engine = SyncEngine(paths.cache, server_url, stored.get("token", ""), window_days=window_days)
         self._categories_index: Any = None
+        self._kb: tuple[int, list[dict[str, Any]]] | None = None
 
     # --- session -----------------------------------------------------------
 
@@ -137,14 +137,36 @@ class Seat:
             self._categories_index = (version, CategoryIndex(self.cache.categories()))
         return self._categories_index[1]
 
+    def warm_up(self) -> None:
+        """Build the in-memory indexes now (pypinyin and the category index
+        take ~0.7 s the first time): call from a worker when a form opens."""
+        self.category_index  # noqa: B018 - builds it
+        self._kb_all()
+
     def search_categories(self, query: str, limit: int = 50) -> list[Any]:
-        return self.category_index.search(query, limit, usage=self.cache.category_usage())
+        """Leaves matching *query* (category_index.Match), used ones first."""
+        return self.category_index.search(query, limit, usage=self.category_usage())
 
     def category(self, code: str) -> dict[str, Any] | None:
         return {c["code"]: c for c in self.cache.categories()}.get(code)
 
+    def category_leaf(self, code: str) -> Any:
+        """The leaf (code, names, zh/en path) of a pickable category, or None."""
+        return self.category_index.get(code) if code else None
+
+    def category_usage(self) -> dict[str, tuple[int, str]]:
+        """code -> (times used, last used ISO time) on this seat."""
+        return self.cache.category_usage()
+
+    def note_category_use(self, code: str) -> None:
+        """Count one use of *code* (for 'recently/frequently used first')."""
+        self.cache.note_category_use(code)
+
     def departments(self) -> list[dict[str, Any]]:
         return [d for d in self.cache.departments() if d.get("active", True)]
+
+    def department(self, code: str) -> dict[str, Any] | None:
+        return {d["code"]: d for d in self.cache.departments()}.get(code)
 
     def propose_department(self, category_code: str, district: str) -> str:
         categories = {c["code"]: c for c in self.cache.categories()}
@@ -154,11 +176,64 @@ class Seat:
         return clock.iso(deadline(clock.now(), self.category(category_code), urgency))
 
     def suggest_urgency(self, description: str, category_code: str) -> str:
-        leaf = self.category_index.get(category_code) if category_code else None
+        leaf = self.category_leaf(category_code)
         return suggest_urgency(description, leaf.path_zh + " " + leaf.path_en if leaf else "")
 
-    def search_kb(self, query: str, limit: int = 20, language: str | None = None) -> list[Any]:
-        return self.cache.search_kb(query, limit=limit, language=language)
+    @staticmethod
+    def districts() -> dict[str, tuple[str, str]]:
+        """District code -> (Chinese name, English name)."""
+        return DISTRICTS
+
+    @staticmethod
+    def normalize_phone(value: str) -> str:
+        """E.164 for a typed number; ValueError with a message for people."""
+        return normalize_phone(value)
+
+    # --- knowledge base --------------------------------------------------------
+
+    def search_kb(
+        self, query: str, limit: int = 20, language: str | None = None, category_code: str = ""
+    ) -> list[Any]:
+        """KB hits (local_cache.KbHit), best first; articles filed under
+        *category_code* (or its parents) before the others. Safe in a worker."""
+        hits = self.cache.search_kb(query, limit=limit, language=language)
+        if category_code:
+            hits.sort(key=lambda h: not _files_under(h.article, category_code))
+        return hits
+
+    def kb_article(self, article_id: str) -> dict[str, Any] | None:
+        return self.cache.kb_article(article_id)
+
+    def kb_translations(self, article: dict[str, Any]) -> list[dict[str, Any]]:
+        """The same answer in other languages (same group_id), by language."""
+        group = article.get("group_id")
+        if not group:
+            return []
+        return sorted(
+            (a for a in self._kb_groups().get(group, []) if a["id"] != article["id"]),
+            key=lambda a: a.get("language", ""),
+        )
+
+    def kb_for_category(self, category_code: str, language: str | None = None) -> list[dict[str, Any]]:
+        """Articles filed under *category_code* (exact leaf first)."""
+        found = [a for a in self._kb_all() if _files_under(a, category_code)]
+        if language:
+            found = [a for a in found if a.get("language", "").split("-")[0] == language]
+        found.sort(key=lambda a: (category_code not in a.get("category_codes", []), a["id"]))
+        return found
+
+    def _kb_all(self) -> list[dict[str, Any]]:
+        version = self.cache.reference_version("kb")
+        if self._kb is None or self._kb[0] != version:
+            self._kb = (version, self.cache.reference_items("kb"))
+        return self._kb[1]
+
+    def _kb_groups(self) -> dict[str, list[dict[str, Any]]]:
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for article in self._kb_all():
+            if article.get("group_id"):
+                groups.setdefault(article["group_id"], []).append(article)
+        return groups
 
     # --- lookups ---------------------------------------------------------------
 
@@ -168,21 +243,48 @@ class Seat:
             found = self.cache.caller_history(phone, days=365)
         except ValueError:
             return []
-        found.sort(key=lambda c: c.get("created_at") or "", reverse=True)
-        found.sort(key=lambda c: c.get("status") in ("closed", "merged"))
+        found.sort(key=lambda c: c.get("created_at") or c.get("client_created_at") or "", reverse=True)
+        found.sort(key=lambda c: c.get("status") not in _OPEN_STATUSES)
         return found
+
+    def case(self, case_no: str) -> dict[str, Any] | None:
+        """The case as this seat shows it (local changes included), or None."""
+        return self.cache.case(case_no)
 
     # --- drafts -----------------------------------------------------------------
 
     def new_draft(self) -> tuple[str, str]:
         """Start a case: a draft id and the case number, fixed from now on."""
         draft_id = uuid.uuid4().hex
-        case_no = self.cache.next_case_no(date.today())
-        self.cache.save_draft(draft_id, {"case_no": case_no}, started_at=clock.now_iso(), case_no=case_no)
+        now = clock.now()
+        case_no = self.cache.next_case_no(now.astimezone().date())
+        self.cache.save_draft(draft_id, {"case_no": case_no}, started_at=clock.iso(now), case_no=case_no)
         return draft_id, case_no
 
     def save_draft(self, draft_id: str, fields: dict[str, Any], case_no: str) -> None:
+        """Store what is typed so far (one statement; call per change)."""
         self.cache.save_draft(draft_id, {**fields, "case_no": case_no}, case_no=case_no)
+
+    def draft(self, draft_id: str) -> dict[str, Any] | None:
+        """draft_id, fields, started_at, updated_at, case_no; None if gone."""
+        return self.cache.draft(draft_id)
+
+    def drafts(self) -> list[dict[str, Any]]:
+        """Every unfinished case of this seat, most recently typed first."""
+        return self.cache.drafts()
+
+    def discard_draft(self, draft_id: str) -> bool:
+        """Drop a draft (its case number is not reused)."""
+        return self.cache.delete_draft(draft_id)
+
+    @staticmethod
+    def handle_seconds(started_at: str) -> int:
+        """Whole seconds since *started_at* (ISO), clamped to the wire's range."""
+        try:
+            elapsed = (clock.now() - clock.parse(started_at)).total_seconds()
+        except (TypeError, ValueError):
+            return 0
+        return int(min(max(elapsed, 0), 86_400))
 
     # --- changes ----------------------------------------------------------------
 
@@ -205,7 +307,47 @@ class Seat:
         new = apply_event(state, Event(kind, case_no, event.base_version, event.payload, self.actor, clock.now_iso()))
         self.cache.record_local_event(event.model_dump(mode="json"), new.to_dict(), draft_id=draft_id)
         if kind in (EventType.CREATED, EventType.CATEGORIZED) and new.category_code:
-            self.cache.note_category_use(new.category_code)
+            self.note_category_use(new.category_code)
         self.engine.wake()
         return new
+
+    def create_case(self, case_no: str, fields: dict[str, Any], *, draft_id: str | None = None,
+                    started_at: str = "") -> CaseState:
+        """Record a `created` event from form *fields* (CreatedPayload keys);
+        the draft goes in the same transaction; handle time from *started_at*."""
+        payload = {**fields, "client_created_at": clock.now_iso()}
+        if started_at:
+            payload["handle_seconds"] = self.handle_seconds(started_at)
+        return self.record(case_no, EventType.CREATED, payload, draft_id=draft_id)
+
+    def resolve_direct(self, case_no: str, result: str, kb_article_id: str = "") -> CaseState:
+        """The operator answered the case (e.g. from the KB): resolved directly."""
+        payload = {"mode": ResolveMode.DIRECT, "result": result, "kb_article_id": kb_article_id}
+        return self.record(case_no, EventType.RESOLVED, payload)
+
+    def dispatch(self, case_no: str, department: str, co_departments: list[str] | None = None,
+                 note: str = "", deadline: str | None = None) -> CaseState:
+        """Send the case to *department* (lead) with co-handlers; the deadline
+        defaults to the case's category and urgency."""
+        if deadline is None:
+            case = self.cache.case(case_no) or {}
+            deadline = self.deadline_for(case.get("category_code", ""), case.get("urgency") or "normal")
+        payload = {
+            "department": department,
+            "co_departments": [d for d in dict.fromkeys(co_departments or []) if d != department],
+            "deadline": deadline,
+            "note": note,
+        }
+        return self.record(case_no, EventType.DISPATCHED, payload)
+
+
+_OPEN_STATUSES = ("open", "dispatched", "signed", "returned", "escalated")
+
+
+def _files_under(article: dict[str, Any], category_code: str) -> bool:
+    """True when *article* is filed under *category_code* or one of its parents."""
+    return any(
+        category_code == code or category_code.startswith(code + ".")
+        for code in article.get("category_codes", [])
+    )
 

@@ -1,0 +1,133 @@
+"""Small widgets of the case form: a pick-from-list field and the appeal-type bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+from operator_tui.domain import AppealType
+
+APPEAL_LABELS: dict[str, tuple[str, str]] = {
+    AppealType.ENQUIRY: ("咨询", "enquiry"),
+    AppealType.COMPLAINT: ("投诉", "complaint"),
+    AppealType.REPORT: ("举报", "report"),
+    AppealType.HELP: ("求助", "help request"),
+    AppealType.SUGGESTION: ("建议", "suggestion"),
+    AppealType.PRAISE: ("表扬", "praise"),
+}
+APPEAL_ORDER = list(APPEAL_LABELS)
+# One letter each: alt+letter from anywhere in the form, the bare letter (or
+# 1-6) when the bar has the focus. (alt+digits are not usable: Textual reads
+# ESC+digit as the macOS Option characters ¡™£¢∞§.)
+APPEAL_KEYS: dict[str, str] = {
+    AppealType.ENQUIRY: "e",
+    AppealType.COMPLAINT: "c",
+    AppealType.REPORT: "r",
+    AppealType.HELP: "h",
+    AppealType.SUGGESTION: "s",
+    AppealType.PRAISE: "p",
+}
+
+
+class ChoiceField(Static, can_focus=True):
+    """A read-only value that opens a picker: Enter opens it, typing opens it
+    prefilled with what was typed."""
+
+    BINDINGS = [
+        Binding("enter,space", "open", "Pick", show=False, id="choice.open"),
+    ]
+
+    @dataclass
+    class Open(Message):
+        """Open the picker (or, when one is opening, type into it / submit it)."""
+
+        field: "ChoiceField"
+        initial: str
+        key: str = ""
+
+        @property
+        def control(self) -> "ChoiceField":
+            return self.field
+
+    def __init__(self, placeholder: str, *, id: str) -> None:
+        super().__init__(Content.styled(placeholder, "$text-muted"), id=id, markup=False)
+        self.placeholder = placeholder
+        self.value = ""
+
+    def show(self, value: str, display: Content | None) -> None:
+        """Set the value and what is shown for it ('' shows the placeholder)."""
+        self.value = value
+        self.update(display if value and display is not None
+                    else Content.styled(self.placeholder, "$text-muted"))
+
+    def action_open(self) -> None:
+        self.post_message(self.Open(self, "", key="enter"))
+
+    def on_key(self, event: events.Key) -> None:
+        # Typing is text for the picker's filter, not a command. Enter is
+        # handled here too, in key order (a binding would run after the keys
+        # typed behind it, which matters while the picker is opening).
+        if event.key in ("enter", "space"):
+            event.stop()
+            event.prevent_default()
+            self.action_open()
+        elif event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Open(self, event.character, key=event.key))
+
+
+class AppealTypeBar(Widget, can_focus=True):
+    """The six appeal types; one key each (see APPEAL_KEYS)."""
+
+    DEFAULT_CSS = """
+    AppealTypeBar { height: 1; width: 1fr; }
+    """
+    BINDINGS = [
+        Binding(f"{APPEAL_KEYS[t]},{n}", f"choose({n - 1})", APPEAL_LABELS[t][1], show=False,
+                id=f"appeal.{t}")
+        for n, t in enumerate(APPEAL_ORDER, start=1)
+    ] + [
+        Binding("left", "step(-1)", "Previous type", show=False, id="appeal.left"),
+        Binding("right", "step(1)", "Next type", show=False, id="appeal.right"),
+    ]
+
+    value: reactive[str] = reactive(AppealType.ENQUIRY)
+
+    @dataclass
+    class Changed(Message):
+        bar: "AppealTypeBar"
+        value: str
+
+        @property
+        def control(self) -> "AppealTypeBar":
+            return self.bar
+
+    def render(self) -> Content:
+        parts: list[str | tuple[str, str]] = []
+        for kind in APPEAL_ORDER:
+            zh, en = APPEAL_LABELS[kind]
+            key = APPEAL_KEYS[kind]
+            if kind == self.value:
+                parts.append((f" {key} {zh} {en} ", "bold reverse $accent"))
+            else:
+                parts += [" ", (key, "underline $text-accent"), (f" {zh} ", "")]
+        return Content.assemble(*parts)
+
+    def watch_value(self, old: str, new: str) -> None:
+        if old != new:
+            self.post_message(self.Changed(self, new))
+
+    def action_choose(self, index: int) -> None:
+        self.value = APPEAL_ORDER[index]
+
+    def action_step(self, delta: int) -> None:
+        index = APPEAL_ORDER.index(self.value) if self.value in APPEAL_ORDER else 0
+        self.value = APPEAL_ORDER[(index + delta) % len(APPEAL_ORDER)]

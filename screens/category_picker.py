@@ -1,0 +1,267 @@
+"""Pickers: the category tree and the districts, filtered as the operator types.
+
+Both are ``ModalScreen[str | None]``: an Input over an OptionList; every
+keystroke filters the list synchronously (the category index is in memory,
+about a millisecond a query), up/down move the highlight, enter picks it,
+escape cancels. Focus stays in the Input the whole time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from operator_tui.domain import DISTRICTS
+from operator_tui.text import clean
+
+MAX_SHOWN = 50
+
+
+class PickList(OptionList, can_focus=False):
+    """The result list: driven from the filter Input, never focused itself."""
+
+
+class FilterInput(Input):
+    """The filter: Enter is handled in key order (a binding would run after
+    keys typed behind it), and once the picker is done, keys typed ahead go
+    back to the screen below."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        picker = self.screen
+        if isinstance(picker, FilterPicker) and picker.done:
+            event.stop()
+            event.prevent_default()
+            if picker.forward is not None:
+                picker.forward(event)
+            return
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self, self.value))
+            return
+        await super()._on_key(event)
+
+
+class FilterPicker(ModalScreen[str | None]):
+    """Base: a title, a filter Input and a list of options; dismisses with an id."""
+
+    CSS_PATH = "category_picker.tcss"
+    AUTO_FOCUS = "#picker-query"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "move(1)", "Next", show=False, id="picker.down"),
+        Binding("up", "move(-1)", "Previous", show=False, id="picker.up"),
+        Binding("pagedown", "move(10)", "Page down", show=False, id="picker.page_down"),
+        Binding("pageup", "move(-10)", "Page up", show=False, id="picker.page_up"),
+    ]
+
+    TITLE_TEXT = "Pick"
+    PLACEHOLDER = "type to filter"
+
+    def __init__(self, query: str = "", *, current: str = "",
+                 on_pick: Callable[[str], None] | None = None,
+                 forward: Callable[[events.Key], None] | None = None) -> None:
+        super().__init__()
+        self.forward = forward  # where keys typed after the pick go
+        self.initial_query = query
+        self.filtered_for: str | None = None
+        self.done = False  # picked or cancelled: ignore keys still queued
+        self._submit_when_ready = False
+        self._typed_after_enter: list[tuple[str, str | None]] = []
+        self.current = current
+        # Called with the pick before the screen goes away (so the caller can
+        # move its focus before the next key arrives); then dismiss(answer).
+        self.on_pick = on_pick
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker-box"):
+            yield Static(Content(self.TITLE_TEXT), id="picker-title")
+            yield FilterInput(self.initial_query, placeholder=self.PLACEHOLDER, id="picker-query",
+                              compact=True, select_on_focus=False)
+            yield PickList(id="picker-list")
+            yield Static(Content("↑↓ move · Enter pick · Esc cancel"), id="picker-hint")
+
+    def on_mount(self) -> None:
+        self.refilter(self.initial_query)
+        if self._submit_when_ready:
+            self.action_pick()
+            for key, character in self._typed_after_enter:
+                self.typed_ahead(key, character)
+
+    def typed_ahead(self, key: str, character: str | None) -> None:
+        """A key that reached the screen below while this picker was opening
+        (or closing): text goes to the filter, Enter picks, and what comes
+        after the Enter goes back to the screen below (see ``forward``)."""
+        if self.done:
+            if self.forward is not None:
+                self.forward(events.Key(key, character))
+        elif self._submit_when_ready:
+            self._typed_after_enter.append((key, character))
+        elif key == "enter":
+            if self.is_mounted and self.filtered_for is not None:
+                self.action_pick()
+            else:
+                self._submit_when_ready = True
+        elif character and character.isprintable():
+            if self.is_mounted:
+                self.query_one("#picker-query", Input).insert_text_at_cursor(character)
+            else:
+                self.initial_query += character
+
+    # --- filtering -----------------------------------------------------------
+
+    def options_for(self, query: str) -> list[Option]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def refilter(self, query: str) -> None:
+        """Show the options for *query* (synchronous: in-memory data only)."""
+        self.filtered_for = query
+        plist = self.query_one(PickList)
+        options = self.options_for(query)
+        plist.set_options(options)
+        if options:
+            index = 0
+            if not query and self.current:
+                index = next((i for i, o in enumerate(options) if o.id == self.current), 0)
+            plist.highlighted = index
+
+    @on(Input.Changed, "#picker-query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self.refilter(event.value)
+
+    @on(Input.Submitted, "#picker-query")
+    def _query_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.done:
+            return
+        if self.filtered_for != event.value:  # keys came faster than the filter
+            self.refilter(event.value)
+        self.action_pick()
+
+    @on(OptionList.OptionSelected)
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.choose(event.option.id or "")
+
+    def choose(self, value: str) -> None:
+        if self.done:  # a second Enter queued behind the first
+            return
+        self.done = True
+        if self.on_pick is not None:
+            self.on_pick(value)
+        self.dismiss(value)
+
+    # --- actions ---------------------------------------------------------------
+
+    def action_move(self, delta: int) -> None:
+        plist = self.query_one(PickList)
+        if not plist.option_count:
+            return
+        current = plist.highlighted if plist.highlighted is not None else -1
+        plist.highlighted = max(0, min(plist.option_count - 1, current + delta))
+
+    def action_pick(self) -> None:
+        if self.done:
+            return
+        plist = self.query_one(PickList)
+        if plist.highlighted is None:
+            self.notify("Nothing matches; change the filter or press Esc", severity="warning")
+            return
+        self.choose(plist.get_option_at_index(plist.highlighted).id or "")
+
+    def action_cancel(self) -> None:
+        if not self.done:
+            self.done = True
+            self.dismiss(None)
+
+    @property
+    def shown_ids(self) -> list[str]:
+        """The ids listed now, in order (for tests)."""
+        plist = self.query_one(PickList)
+        return [plist.get_option_at_index(i).id or "" for i in range(plist.option_count)]
+
+
+class CategoryPicker(FilterPicker):
+    """Pick a category leaf by name, code, keyword, English or pinyin (tszx/tingshui)."""
+
+    TITLE_TEXT = "Category — name, code, keyword, English or pinyin (ts / tingshui)"
+    PLACEHOLDER = "停水 · water · ts · tingshui · 05.01"
+
+    def __init__(self, seat: Any, query: str = "", *, current: str = "",
+                 on_pick: Callable[[str], None] | None = None,
+                 forward: Callable[[events.Key], None] | None = None) -> None:
+        super().__init__(query, current=current, on_pick=on_pick, forward=forward)
+        self.seat = seat
+
+    def options_for(self, query: str) -> list[Option]:
+        usage = self.seat.category_usage()
+        return [category_option(m.leaf, m.leaf.code in usage)
+                for m in self.seat.search_categories(query, MAX_SHOWN)]
+
+
+def category_option(leaf: Any, used: bool = False) -> Option:
+    """Two lines: the Chinese name and path, then the English name, path and code."""
+    prompt = Content.assemble(
+        ("★ " if used else "  ", "$text-warning"),
+        (line(leaf.name_zh), "bold"),
+        "  ",
+        (line(leaf.path_zh), "$text-muted"),
+        "\n    ",
+        line(leaf.name_en),
+        "  ",
+        (line(leaf.path_en), "$text-muted"),
+        "  ",
+        (line(leaf.code), "$text-accent"),
+    )
+    return Option(prompt, id=leaf.code)
+
+
+def line(text: Any) -> str:
+    """Untrusted text for one list row: cleaned, one line (a plain str, no markup)."""
+    return clean(str(text or ""), one_line=True)
+
+
+@lru_cache(maxsize=1)
+def _district_keys() -> dict[str, str]:
+    from pypinyin import lazy_pinyin
+
+    keys = {}
+    for code, (zh, en) in DISTRICTS.items():
+        # With 区 pypinyin reads 朝阳区 as chaoyang (alone, 朝阳 is zhaoyang).
+        syllables = lazy_pinyin(zh)[:-1] if zh.endswith("区") else lazy_pinyin(zh)
+        keys[code] = " ".join(
+            [code, zh, en.lower(), "".join(syllables), "".join(s[0] for s in syllables)]
+        )
+    return keys
+
+
+def match_districts(query: str) -> list[str]:
+    """District codes for *query* (Chinese, English, pinyin or initials), prefix hits first."""
+    words = query.lower().split()
+    keys = _district_keys()
+    found = [c for c in DISTRICTS if all(w in keys[c] for w in words)]
+    return sorted(found, key=lambda c: not any(
+        k.startswith(words[0]) for k in keys[c].split()) if words else False)
+
+
+class DistrictPicker(FilterPicker):
+    """Pick one of the city's districts."""
+
+    TITLE_TEXT = "District — 中文, English or pinyin (cy / chaoyang)"
+    PLACEHOLDER = "朝阳 · chaoyang · cy"
+
+    def options_for(self, query: str) -> list[Option]:
+        return [
+            Option(Content.assemble((DISTRICTS[c][0], "bold"), "  ", DISTRICTS[c][1]), id=c)
+            for c in match_districts(query)
+        ]

@@ -1,0 +1,211 @@
+"""Dispatching a case: lead department (proposed by the routing rules),
+co-handlers, a note and the deadline; a local write that syncs later.
+
+``DispatchScreen(seat, case_no)`` is a ``ModalScreen[bool]``: True when the
+case was dispatched. The filter Input keeps the focus: typing filters the
+departments, up/down choose the lead, ctrl+o adds or removes the highlighted
+department as a co-handler, Enter or ctrl+s dispatches, Esc cancels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Static
+from textual.widgets.option_list import Option
+
+from operator_tui import clock
+from operator_tui.domain import DISTRICTS, Rejected
+from operator_tui.routing import resolve_hours
+from screens.category_picker import PickList, line
+
+URGENCY_ZH = {"critical": "紧急", "urgent": "较急", "normal": "一般"}
+
+
+def local_time(iso_time: str) -> str:
+    """``YYYY-MM-DD HH:MM`` in the seat's local time."""
+    try:
+        return clock.parse(iso_time).astimezone().strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return "—"
+
+
+def _pinyin(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    syllables = [s for s in lazy_pinyin(text) if s]
+    return "".join(syllables) + " " + "".join(s[0] for s in syllables)
+
+
+class DispatchScreen(ModalScreen[bool]):
+    """Send one case to a lead department, with optional co-handlers."""
+
+    CSS_PATH = "dispatch.tcss"
+    AUTO_FOCUS = "#dept-filter"
+    BINDINGS = [
+        Binding("ctrl+s", "confirm", "Dispatch", id="dispatch.confirm", priority=True),
+        Binding("escape", "cancel", "Cancel", id="dispatch.cancel"),
+        Binding("down", "move(1)", "Next dept.", show=False, id="dispatch.down"),
+        Binding("up", "move(-1)", "Previous dept.", show=False, id="dispatch.up"),
+        Binding("ctrl+o", "toggle_co", "Co-handler ±", id="dispatch.co_handler"),
+    ]
+
+    def __init__(self, seat: Any, case_no: str) -> None:
+        super().__init__()
+        self.seat = seat
+        self.case_no = case_no
+        self.case = seat.case(case_no) or {}
+        self.category_code = self.case.get("category_code", "")
+        self.district = self.case.get("district", "")
+        self.urgency = self.case.get("urgency") or "normal"
+        self.proposed = seat.propose_department(self.category_code, self.district)
+        self.deadline = seat.deadline_for(self.category_code, self.urgency)
+        self.hours = resolve_hours(seat.category(self.category_code), self.urgency)
+        self.departments = {d["code"]: d for d in seat.departments()}
+        self._keys = {
+            code: " ".join([code.lower(), d.get("name_zh", ""), d.get("name_en", "").lower(),
+                            _pinyin(d.get("name_zh", ""))])
+            for code, d in self.departments.items()
+        }
+        self.co: list[str] = []
+
+    # --- layout ----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dispatch-box"):
+            yield Static(Content.assemble(("Dispatch case ", "bold"), (self.case_no, "bold $accent")),
+                         id="dispatch-title")
+            yield Static(self._summary(), id="dispatch-summary")
+            yield Static(id="dispatch-lead")
+            yield Input(placeholder="filter departments: 名称 · name · code · pinyin",
+                        id="dept-filter", compact=True, select_on_focus=False)
+            yield PickList(id="dept-list")
+            yield Static(id="dispatch-co")
+            yield Input(placeholder="note for the department (optional)", id="dispatch-note",
+                        compact=True, max_length=2000)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refilter("")
+        self._show_co()
+
+    def _summary(self) -> Content:
+        leaf = self.seat.category_leaf(self.category_code)
+        district = DISTRICTS.get(self.district, ("—", ""))
+        return Content.assemble(
+            ("Category  ", "$text-muted"), line(leaf.path_zh if leaf else self.category_code),
+            ("  " + line(leaf.name_en) if leaf else "", "$text-muted"),
+            ("\nDistrict  ", "$text-muted"), f"{district[0]} {district[1]}".strip(),
+            ("     Urgency  ", "$text-muted"),
+            (f"{URGENCY_ZH.get(self.urgency, '')} {self.urgency}",
+             "bold $text-error" if self.urgency == "critical" else "bold"),
+            ("\nDeadline  ", "$text-muted"), (local_time(self.deadline), "bold"),
+            (f"  ({self.hours} h)", "$text-muted"),
+        )
+
+    def _dept_label(self, code: str) -> str:
+        d = self.departments.get(code)
+        return f"{line(d.get('name_zh'))} {line(d.get('name_en'))} ({code})" if d else code
+
+    # --- the department list -----------------------------------------------------
+
+    def refilter(self, query: str) -> None:
+        words = query.lower().split()
+        codes = [c for c in self.departments if all(w in self._keys[c] for w in words)]
+        if not words and self.proposed in self.departments:
+            codes.remove(self.proposed)
+            codes.insert(0, self.proposed)
+        plist = self.query_one(PickList)
+        plist.set_options(self._option(c) for c in codes)
+        if codes:
+            plist.highlighted = 0
+        self._show_lead()
+
+    def _option(self, code: str) -> Option:
+        d = self.departments[code]
+        return Option(Content.assemble(
+            ("+ " if code in self.co else "  ", "bold $text-success"),
+            (line(d.get("name_zh")), "bold"), "  ", line(d.get("name_en")),
+            (f"  {code}", "$text-muted"),
+            ("  ★ proposed" if code == self.proposed else "", "$text-accent"),
+        ), id=code)
+
+    @property
+    def lead(self) -> str:
+        """The highlighted department: the one the case goes to."""
+        plist = self.query_one(PickList)
+        if plist.highlighted is None:
+            return ""
+        return plist.get_option_at_index(plist.highlighted).id or ""
+
+    def _show_lead(self) -> None:
+        lead = self.lead
+        self.query_one("#dispatch-lead", Static).update(Content.assemble(
+            ("Lead      ", "$text-muted"),
+            (self._dept_label(lead) if lead else "— no department matches —", "bold $text-accent"),
+            ("  (proposed by the routing rules)" if lead and lead == self.proposed else "",
+             "$text-muted"),
+        ))
+
+    def _show_co(self) -> None:
+        self.query_one("#dispatch-co", Static).update(Content.assemble(
+            ("Co-handling  ", "$text-muted"),
+            ", ".join(self._dept_label(c) for c in self.co) or "— (ctrl+o adds the highlighted)",
+        ))
+
+    @on(Input.Changed, "#dept-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.refilter(event.value)
+
+    @on(PickList.OptionHighlighted)
+    def _highlighted(self) -> None:
+        self._show_lead()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_confirm()
+
+    # --- actions -------------------------------------------------------------------
+
+    def action_move(self, delta: int) -> None:
+        plist = self.query_one(PickList)
+        if plist.option_count:
+            current = plist.highlighted if plist.highlighted is not None else -1
+            plist.highlighted = max(0, min(plist.option_count - 1, current + delta))
+            self._show_lead()
+
+    def action_toggle_co(self) -> None:
+        code = self.lead
+        if not code:
+            return
+        if code in self.co:
+            self.co.remove(code)
+        else:
+            self.co.append(code)
+        plist = self.query_one(PickList)
+        plist.replace_option_prompt(code, self._option(code).prompt)
+        self._show_co()
+
+    def action_confirm(self) -> None:
+        lead = self.lead
+        if not lead:
+            self.notify("Choose a lead department first", severity="error")
+            return
+        note = self.query_one("#dispatch-note", Input).value
+        try:
+            self.seat.dispatch(self.case_no, lead, [c for c in self.co if c != lead], note,
+                               deadline=self.deadline)
+        except (Rejected, ValueError) as exc:
+            self.notify(f"Not dispatched: {getattr(exc, 'reason', exc)}", severity="error")
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

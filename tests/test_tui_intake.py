@@ -1,0 +1,514 @@
+"""Case intake with keys only: form, category picker, KB lookup, dispatch.
+
+Real server on loopback (EmbeddedServer on a copy of a seeded demo database)
+and a real Seat; the sync engine's threads are not started, tests call
+``sync_once`` and then ask the server (GET /v1/cases/{no}) what arrived.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from textual import events
+from textual.widgets import Input, TextArea
+
+from operator_tui.embedded_server import EmbeddedServer
+from operator_tui.seat import Seat
+from screens.caller_history import CallerHistory
+from screens.case_form import CaseFormScreen
+from screens.case_widgets import AppealTypeBar, ChoiceField
+from screens.category_picker import CategoryPicker, DistrictPicker, PickList
+from screens.dispatch import DispatchScreen
+from screens.kb_lookup import KbLookupScreen
+from tests.intake_support import (  # noqa: F401 - fixtures
+    SIZE,
+    ScreenApp,
+    make_seat,
+    seat,
+    seeded_db,
+    server,
+    server_case,
+)
+
+WATER_OUTAGE = "05.01.01"
+PHONE = "13911112222"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def form_app(seat: Seat, draft_id: str | None = None) -> ScreenApp:
+    return ScreenApp(seat, lambda s: CaseFormScreen(s, draft_id))
+
+
+def keys(text: str) -> list[str]:
+    return list(text)
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def fill_standard_case(pilot, *, phone: str = PHONE, description: str = "小区停水两天了 没有通知") -> None:
+    """Phone, category by pinyin, district by initials, address, description, type report."""
+    await pilot.press(*keys(phone))
+    await pilot.press("f4", *keys("tingshui"), "enter")  # -> focus moves to district
+    await pilot.press(*keys("cy"), "enter")  # -> focus moves to address
+    await pilot.press(*keys("Wangjing West 3-311"), "tab")
+    await pilot.press(*keys(description))
+    await pilot.press("alt+r")
+    await pilot.pause()
+
+
+async def test_form_opens_with_case_number_and_focus_in_phone(seat: Seat) -> None:
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CaseFormScreen)
+        assert app.focused.id == "phone"
+        header = str(form.query_one("#case-header").render())
+        assert form.case_no and form.case_no in header
+        assert seat.draft(form.draft_id)["case_no"] == form.case_no
+        await pilot.press("escape")  # nothing typed: the empty draft goes away
+        await pilot.pause()
+        assert seat.draft(form.draft_id) is None and app.results == [None]
+
+
+async def test_complete_case_with_keys_reaches_the_server(seat: Seat) -> None:
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        await fill_standard_case(pilot)
+        assert form.query_one(AppealTypeBar).value == "report"
+        assert form.query_one("#urgency").value == "urgent"  # suggested from 停水
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert form.saved and not form.shown_errors
+        case_no = form.case_no
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [case_no]
+    assert seat.draft(form.draft_id) is None
+    assert seat.engine.sync_once().outbox_depth == 0
+    case = server_case(seat, case_no)
+    assert case["phone"] == "+86" + PHONE
+    assert case["category_code"] == WATER_OUTAGE and case["district"] == "chaoyang"
+    assert case["address"] == "Wangjing West 3-311"
+    assert case["description"] == "小区停水两天了 没有通知"
+    assert case["appeal_type"] == "report" and case["urgency"] == "urgent"
+    assert case["status"] == "open" and case["channel"] == "phone"
+    assert case["handle_seconds"] is not None and 0 <= case["handle_seconds"] < 120
+
+
+async def test_inline_errors_block_saving(seat: Seat) -> None:
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not form.saved
+        assert set(form.shown_errors) == {"phone", "category_code", "description"}
+        assert app.focused.id == "phone"  # the first wrong field
+        await pilot.press(*keys("12345"), "enter")
+        await pilot.pause()
+        assert "valid" in form.shown_errors["phone"].lower()
+        await pilot.press("shift+tab", "end", *["backspace"] * 5, *keys("010-6512 3456"))
+        await pilot.pause()
+        assert "phone" not in form.shown_errors  # errors follow the fixes
+        await pilot.press("f4", *keys("tingshui"), "enter")
+        await pilot.pause()
+        assert "category_code" not in form.shown_errors
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not form.saved and set(form.shown_errors) == {"description"}
+        assert app.focused.id == "description"
+        await pilot.press("f5")  # dispatch needs a district too
+        await pilot.pause()
+        assert "district" in form.shown_errors and not form.saved
+        assert app.focused.id == "district"
+        assert seat.case(form.case_no) is None and seat.cache.outbox_depth() == 0
+        await pilot.press("tab", "tab", *keys("停水"), "ctrl+s")
+        await pilot.pause()
+        assert form.saved and seat.case(form.case_no)["phone"] == "+861065123456"
+
+
+async def test_answer_directly_from_the_kb(seat: Seat) -> None:
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        await fill_standard_case(pilot, description="停水了什么时候来水")
+        await pilot.press("alt+e")  # an enquiry after all
+        await pilot.press("f6")
+        await settle(pilot)
+        kb = app.screen
+        assert isinstance(kb, KbLookupScreen) and kb.case_no == form.case_no
+        assert kb.query_one("#kb-query", Input).value == "停水"  # from the category
+        assert kb.rows and WATER_OUTAGE in kb.rows[0].article["category_codes"]
+        await pilot.press("down")
+        await pilot.pause()
+        article = kb.shown
+        await pilot.press("f6")  # insert the answer and resolve
+        await pilot.pause()
+        assert app.screen is not form and app.results == [form.case_no]
+    local = seat.case(form.case_no)
+    assert local["status"] == "resolved" and local["kb_article_id"] == article["id"]
+    assert seat.engine.sync_once().outbox_depth == 0
+    case = server_case(seat, form.case_no)
+    assert case["status"] == "resolved" and case["resolve_mode"] == "direct"
+    assert case["kb_article_id"] == article["id"]
+    assert case["resolution"].startswith(article["title"])
+    assert case["appeal_type"] == "enquiry"
+
+
+async def test_dispatch_with_co_handler_and_note(seat: Seat) -> None:
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        await fill_standard_case(pilot)
+        await pilot.press("f5")  # save + dispatch
+        await pilot.pause()
+        dispatch = app.screen
+        assert isinstance(dispatch, DispatchScreen) and form.saved
+        proposed = seat.propose_department(WATER_OUTAGE, "chaoyang")
+        assert dispatch.proposed == proposed and dispatch.lead == proposed
+        await pilot.press(*keys("chaoyang"))  # the district government as co-handler
+        await pilot.pause()
+        co = dispatch.lead
+        assert co and co != proposed
+        await pilot.press("ctrl+o", *["backspace"] * 8)
+        await pilot.pause()
+        assert dispatch.co == [co] and dispatch.lead == proposed
+        await pilot.press("tab", *keys("请先送水"), "enter")
+        await pilot.pause()
+        assert app.results == [form.case_no]
+    assert seat.case(form.case_no)["status"] == "dispatched"
+    assert seat.engine.sync_once().outbox_depth == 0
+    case = server_case(seat, form.case_no)
+    assert case["status"] == "dispatched" and case["lead_department"] == proposed
+    assert case["co_departments"] == [co] and case["deadline"]
+
+
+async def test_dispatch_offline_then_the_server_comes_back(seat: Seat, server: EmbeddedServer) -> None:
+    server.stop()
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        await fill_standard_case(pilot)
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.results == [form.case_no]
+    assert seat.case(form.case_no)["status"] == "dispatched" and seat.case(form.case_no)["local"]
+    assert seat.cache.outbox_depth() == 2  # created + dispatched, waiting
+    status = seat.engine.sync_once()
+    assert not status.online and status.outbox_depth == 2
+    again = EmbeddedServer(server.database_url, port=server.port).start()
+    try:
+        assert seat.engine.sync_once().outbox_depth == 0
+        case = server_case(seat, form.case_no)
+        assert case["status"] == "dispatched" and case["case_no"] == form.case_no
+    finally:
+        again.stop()
+
+
+async def test_caller_history_copy_and_link(seat: Seat) -> None:
+    prev = next(c for c in seat.cache.recent_cases(200)
+                if c.get("phone") and c.get("address") and c.get("district") and c.get("category_code")
+                and seat.category_leaf(c["category_code"]))
+    digits = prev["phone"].removeprefix("+86")
+    dial = digits if digits.startswith("1") else "0" + digits
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        await pilot.press(*keys(dial))
+        await pilot.pause()
+        history = form.query_one(CallerHistory)
+        assert history.selected["case_no"] == prev["case_no"]
+        await pilot.press("f2", "ctrl+l")
+        await pilot.pause()
+        assert form.query_one("#address", Input).value == prev["address"]
+        assert form.query_one("#category", ChoiceField).value == prev["category_code"]
+        assert form.query_one("#district", ChoiceField).value == prev["district"]
+        assert form.fields["linked_to"] == prev["case_no"]
+        await pilot.press("tab")  # to the description? no: focus is where it was
+        form.query_one("#description").focus()
+        await pilot.press(*keys("又来电催办"), "ctrl+s")
+        await pilot.pause()
+        assert form.saved
+    assert seat.engine.sync_once().outbox_depth == 0
+    case = server_case(seat, form.case_no)
+    assert case["linked_to"] == prev["case_no"] and case["address"] == prev["address"]
+
+
+async def test_category_picker_filters_by_pinyin(seat: Seat) -> None:
+    app = ScreenApp(seat, lambda s: CategoryPicker(s))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        picker = app.screen
+        for query, expected in (("tingshui", WATER_OUTAGE), ("停水", WATER_OUTAGE),
+                                ("water outage", WATER_OUTAGE), ("gsts", WATER_OUTAGE)):
+            await pilot.press("ctrl+a", "ctrl+k", *keys(query))
+            await pilot.pause()
+            assert picker.shown_ids[0] == expected, query
+        await pilot.press("ctrl+a", "ctrl+k", *keys("tftd"))  # 突发停电, by initials
+        await pilot.pause()
+        assert seat.category_leaf(picker.shown_ids[0]).name_zh == "突发停电"
+        await pilot.press("ctrl+a", "ctrl+k", *keys("ts"))
+        await pilot.pause()
+        assert WATER_OUTAGE in picker.shown_ids
+        await pilot.press("ctrl+a", "ctrl+k", *keys("tingshui"), "enter")
+        await pilot.pause()
+    assert app.results == [WATER_OUTAGE]
+
+    seat.note_category_use("06.01.01")  # recently used first when nothing is typed
+    app = ScreenApp(seat, lambda s: CategoryPicker(s))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.shown_ids[0] == "06.01.01"
+        await pilot.press("down", "escape")
+        await pilot.pause()
+    assert app.results == [None]
+
+
+async def test_district_picker_type_to_filter(seat: Seat) -> None:
+    app = ScreenApp(seat, lambda s: DistrictPicker())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for query, first in (("cy", "chaoyang"), ("朝阳", "chaoyang"), ("haidian", "haidian"),
+                             ("Xicheng", "xicheng")):
+            await pilot.press("ctrl+a", "ctrl+k", *keys(query))
+            await pilot.pause()
+            assert app.screen.shown_ids[0] == first
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.results == ["xicheng"]
+
+
+async def test_kb_lookup_highlights_and_switches_language(seat: Seat) -> None:
+    app = ScreenApp(seat, lambda s: KbLookupScreen(s))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        kb = app.screen
+        assert kb.rows == [] and not kb.check_action("answer", ())
+        await pilot.press(*keys("停水"))
+        await settle(pilot)
+        assert kb.rows
+        first = kb.query_one(PickList).get_option_at_index(0).prompt
+        marked = [first.plain[s.start:s.end] for s in first.spans if "reverse" in str(s.style)]
+        assert "停水" in marked
+        await pilot.press("ctrl+l")  # 中文 only
+        await settle(pilot)
+        assert kb.language == "zh" and all(r.article["language"].startswith("zh") for r in kb.rows)
+        pair = next(i for i, r in enumerate(kb.rows) if seat.kb_translations(r.article))
+        for _ in range(pair):
+            await pilot.press("down")
+        await pilot.pause()
+        group = kb.shown["group_id"]
+        await pilot.press("ctrl+t")  # the same answer in English
+        await pilot.pause()
+        assert kb.shown["group_id"] == group and kb.shown["language"].startswith("en")
+        await pilot.press("ctrl+l")  # English only
+        await settle(pilot)
+        assert all(r.article["language"].startswith("en") for r in kb.rows)
+        # An answer for an older query arriving late is dropped.
+        shown = list(kb.rows)
+        kb.show_rows(kb._generation - 1, [])
+        assert kb.rows == shown
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
+
+
+async def test_injection_strings_render_literally(seat: Seat) -> None:
+    nasty = "[bold]x[/bold] [@click=app.quit]y[/] $(rm -rf /) "
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        await pilot.press(*keys(PHONE), "tab", *keys("[red]Zhang[/red]"))
+        await pilot.press("f4", *keys("tingshui"), "enter", *keys("cy"), "enter")
+        await pilot.press(*keys("[link=http://x]addr[/link]"), "tab")
+        app.post_message(events.Paste(nasty + "\x1b[31mred\x1b[0m\u202eevil"))  # a terminal paste
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert form.saved
+        case_no = form.case_no
+    stored = seat.case(case_no)
+    assert stored["description"] == (nasty + "[31mred[0mevil").strip()
+    assert stored["name"] == "[red]Zhang[/red]"
+    app = form_app(seat)  # the next call from the same number shows it in the history
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*keys(PHONE))
+        await pilot.pause()
+        olist = app.screen.query_one("#history-list")
+        row = olist.get_option_at_index(0).prompt.plain
+        assert "[link=http://x]addr[/link]" in row and "\x1b" not in row
+    assert seat.engine.sync_once().outbox_depth == 0
+    assert server_case(seat, case_no)["description"] == stored["description"]
+
+
+async def test_draft_resumes_with_its_fields(seat: Seat) -> None:
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        await pilot.press(*keys(PHONE), "f4", *keys("tingshui"), "enter", "alt+c")
+        form.query_one("#description").focus()
+        await pilot.press(*keys("楼道漏水"))
+        await pilot.pause(0.5)  # the draft is written after a short quiet spell
+        draft = seat.draft(form.draft_id)
+        assert draft["fields"]["description"] == "楼道漏水"
+        assert draft["fields"]["category_code"] == WATER_OUTAGE
+        await pilot.press("escape")
+        await pilot.pause()
+    assert seat.draft(form.draft_id) is not None  # kept: it has content
+    app = form_app(seat, form.draft_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        again = app.screen
+        assert again.case_no == form.case_no and again.started_at == draft["started_at"]
+        assert again.query_one("#phone", Input).value == PHONE
+        assert again.query_one(TextArea).text == "楼道漏水"
+        assert again.query_one(AppealTypeBar).value == "complaint"
+        assert again.query_one("#category", ChoiceField).value == WATER_OUTAGE
+        await pilot.press("ctrl+s")  # still incomplete: no district is fine, save works
+        await pilot.pause()
+        assert again.saved
+    assert seat.draft(form.draft_id) is None
+
+
+CHILD = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {repo!r})
+    from pathlib import Path
+    from textual.app import App
+    from operator_tui.seat import Seat, SeatPaths
+    from screens.case_form import CaseFormScreen
+
+    seat = Seat({url!r}, SeatPaths(Path({cache!r}), Path({tokens!r})), use_keyring=False)
+
+    class Child(App):
+        def on_mount(self):
+            self.seat = seat
+            self.push_screen(CaseFormScreen(seat))
+
+    Child().run()
+""")
+
+
+def test_draft_survives_sigkill(seat: Seat, tmp_path: Path) -> None:
+    """A real app in a pty: type, kill -9, and the draft is in the cache."""
+    script = tmp_path / "child.py"
+    script.write_text(CHILD.format(repo=str(REPO), url=seat.server_url, cache=str(seat.paths.cache),
+                                   tokens=str(seat.paths.token_file)))
+    master, slave = pty.openpty()
+    import fcntl
+    import struct
+    import termios
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    proc = subprocess.Popen([sys.executable, str(script)], stdin=slave, stdout=slave, stderr=slave,
+                            env=env, start_new_session=True)
+    os.close(slave)
+    seen = bytearray()
+
+    def reader() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    threading.Thread(target=reader, daemon=True).start()
+    try:
+        deadline = time.monotonic() + 60
+        while b"Caller history" not in seen:
+            assert proc.poll() is None and time.monotonic() < deadline, seen[-2000:]
+            time.sleep(0.1)
+        time.sleep(0.5)
+        for chunk in ["1", "3", "9", "1", "1", "1", "1", "2", "2", "2", "2", "\x1bOS"]:  # digits, F4
+            os.write(master, chunk.encode())
+            time.sleep(0.08)
+        time.sleep(1.5)
+        for ch in "tingshui":
+            os.write(master, ch.encode())
+            time.sleep(0.08)
+        os.write(master, b"\r")
+        time.sleep(1.0)
+        for ch in "cy":
+            os.write(master, ch.encode())
+            time.sleep(0.08)
+        os.write(master, b"\r")
+        time.sleep(1.0)
+        os.write(master, "Wangjing 3-311\t".encode())
+        time.sleep(0.5)
+        os.write(master, "水管爆了 快来".encode())
+        time.sleep(1.5)  # longer than the draft debounce
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        os.close(master)
+
+    again = make_seat(seat.server_url, tmp_path)  # "starting again": a new process view
+    drafts = again.drafts()
+    assert len(drafts) == 1, drafts
+    fields = drafts[0]["fields"]
+    assert fields["phone"] == PHONE
+    assert fields["category_code"] == WATER_OUTAGE and fields["district"] == "chaoyang"
+    assert fields["address"] == "Wangjing 3-311"
+    assert fields["description"] == "水管爆了 快来"
+    assert drafts[0]["case_no"] and drafts[0]["started_at"]
+    again.close()
+
+
+async def test_keystrokes_for_a_standard_dispatched_case(seat: Seat) -> None:
+    """Count every key outside the phone digits, the address and the description."""
+    counted: list[str] = []
+
+    async def press(pilot, *pressed: str) -> None:
+        counted.extend(pressed)
+        await pilot.press(*pressed)
+
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        await pilot.press(*keys(PHONE))  # phone digits: not counted
+        await press(pilot, "f4", *keys("tings"), "enter")  # category: 停水 is the only match
+        await press(pilot, *keys("cy"), "enter")  # district, then the focus is in the address
+        await pilot.press(*keys("Wangjing West 3-311"))  # address text: not counted
+        await press(pilot, "tab")  # to the description
+        await pilot.press(*keys("停水两天了"))  # description: not counted
+        await press(pilot, "alt+r")  # appeal type: report (urgency: the suggestion stands)
+        await press(pilot, "f5")  # save and open dispatch with the proposed department
+        await pilot.pause()
+        await press(pilot, "enter")  # dispatch
+        await pilot.pause()
+        assert app.results == [form.case_no]
+    assert seat.case(form.case_no)["status"] == "dispatched"
+    # ctrl+n (1, from the work list) + f4 tings enter (7) + cy enter (3) + tab + alt+r
+    # + f5 + enter (4) = 15.
+    assert len(counted) + 1 <= 15, counted
