@@ -180,8 +180,18 @@ def users_disable(operator_id: str, database: DatabaseOpt = None) -> None:
 
 
 @app.command()
+def run(
+    server: Annotated[Optional[str], typer.Option("--server", "-s", help="central server URL (default: from config)")] = None,
+) -> None:
+    """Open the operator app on this seat (log in if the seat has no session)."""
+    from .launch import run as run_app
+
+    run_app(server)
+
+
+@app.command()
 def demo(
-    port: Annotated[int, typer.Option(help="port for the embedded server (0: any free port)")] = 0,
+    port: Annotated[int, typer.Option(help="port for the embedded server (busy: any free port)")] = 8346,
     reset: Annotated[bool, typer.Option("--reset", help="start again from fresh demo data")] = False,
 ) -> None:
     """Start an embedded central server with demo data and open the app, logged in."""

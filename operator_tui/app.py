@@ -1,0 +1,216 @@
+"""The Textual app: a thin shell around the screens.
+
+It owns the global keys (new case, knowledge base, help, quit), the status
+bar refresh, the login flow and the command palette; every feature lives in
+a screen under ``screens/``. Keys are Bindings with ids, remappable from the
+config's ``[keymap]`` table (binding id -> keys) through ``App.set_keymap``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+
+from screens.status_bar import SeatInfo, StatusBar
+
+STATUS_SECONDS = 0.5
+RELOGIN_SNOOZE_SECONDS = 300.0
+NOT_COMMANDS = ("app.focus_next", "app.focus_previous", "screen.copy_text", "command_palette")
+
+
+def _action_help(node: Any, binding: Binding) -> str:
+    """A command's help line: the tooltip, else the action's docstring."""
+    if binding.tooltip:
+        return binding.tooltip
+    name = binding.action.split("(", 1)[0].rsplit(".", 1)[-1]
+    doc = getattr(getattr(node, f"action_{name}", None), "__doc__", None) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else binding.description
+
+
+class OperatorApp(App[None]):
+    """The operator's workstation for one :class:`~operator_tui.seat.Seat`."""
+
+    TITLE = "operator-tui"
+    SUB_TITLE = "12345 hotline"
+
+    BINDINGS = [
+        Binding("ctrl+n", "new_case", "New case", id="app.new_case", priority=True),
+        Binding("f3", "knowledge_base", "Knowledge base", id="app.kb"),
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "request_quit", "Quit", id="app.quit", priority=True),
+        Binding("f9", "login", "Log in", id="app.login", show=False),
+    ]
+
+    def __init__(self, seat: Any, *, keymap: dict[str, str] | None = None, language: str = "zh") -> None:
+        super().__init__()
+        self.seat = seat
+        self.ui_language = language
+        self.user_keymap = dict(keymap or {})
+        self._seat_info: SeatInfo | None = None
+        self._relogin_snoozed_until = 0.0
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+
+    # --- start ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from screens.home import HomeScreen
+        from screens.login import LoginScreen
+
+        self.set_interval(STATUS_SECONDS, self.refresh_status)
+        if self.seat.logged_in:
+            self.push_screen(HomeScreen(self.seat))
+        else:
+            self.push_screen(LoginScreen(self.seat), self._after_first_login)
+
+    def _after_first_login(self, operator: Any) -> None:
+        from screens.home import HomeScreen
+
+        self._seat_info = None
+        if operator is not None:
+            self.push_screen(HomeScreen(self.seat))
+
+    # --- status bar and re-login ------------------------------------------------
+
+    def seat_info(self) -> SeatInfo:
+        """Operator and seat number (the seat number is read once per operator)."""
+        operator_id = self.seat.operator.operator_id if self.seat.operator else ""
+        if self._seat_info is None or self._seat_info.operator_id != operator_id:
+            try:
+                seat_no = self.seat.cache.seat_no
+            except Exception:  # a closing cache: keep the last answer
+                seat_no = None
+            self._seat_info = SeatInfo(operator_id, seat_no)
+        return self._seat_info
+
+    def refresh_status(self) -> None:
+        """Twice a second: the status bars, and a login prompt when the server wants one."""
+        status = self.seat.status()
+        info = self.seat_info()
+        screen = self.screen
+        if not isinstance(screen, ModalScreen) and screen.is_mounted and not screen.query(StatusBar):
+            screen.mount(StatusBar())  # every full screen shows it, whoever wrote the screen
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                bar.show(status, info)
+        if status.login_required and self.seat.operator is not None and not self.login_open:
+            if self._relogin_snoozed_until <= self._clock():
+                self.action_login()
+
+    @staticmethod
+    def _clock() -> float:
+        import time
+
+        return time.monotonic()
+
+    @property
+    def login_open(self) -> bool:
+        from screens.login import LoginScreen
+
+        return any(isinstance(s, LoginScreen) for s in self.screen_stack)
+
+    def action_login(self) -> None:
+        """Log in again (the outbox is kept and sent after login)."""
+        from screens.login import LoginScreen
+
+        if self.login_open:
+            return
+        self.push_screen(LoginScreen(self.seat, relogin=True), self._after_relogin)
+
+    def _after_relogin(self, operator: Any) -> None:
+        self._seat_info = None
+        if operator is None:  # "later": ask again in a while, the status bar says it meanwhile
+            self._relogin_snoozed_until = self._clock() + RELOGIN_SNOOZE_SECONDS
+        else:
+            self._relogin_snoozed_until = 0.0
+            self.notify("Logged in. Unsent changes are being sent.", markup=False)
+
+    # --- global actions -----------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        screen_name = type(self.screen).__name__
+        if action in ("new_case", "knowledge_base"):
+            if self.login_open or self.seat.operator is None:
+                return False
+            if action == "new_case" and screen_name == "CaseFormScreen":
+                return None
+            if action == "knowledge_base" and screen_name == "KbLookupScreen":
+                return None
+        if action == "help" and screen_name == "HelpScreen":
+            return None
+        if action == "login":
+            return self.seat.operator is not None and not self.login_open
+        return True
+
+    def action_new_case(self) -> None:
+        """Start a new case (a draft is saved as it is typed)."""
+        from screens.case_form import CaseFormScreen
+
+        self.push_screen(CaseFormScreen(self.seat))
+
+    def action_knowledge_base(self) -> None:
+        """Look something up in the knowledge base."""
+        from screens.kb_lookup import KbLookupScreen
+
+        self.push_screen(KbLookupScreen(self.seat))
+
+    def action_help(self) -> None:
+        """Show the keys of the current screen."""
+        from screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen))
+
+    def unsaved_work(self) -> tuple[int, bool]:
+        """(drafts in the cache, whether an open screen says it has unsaved input)."""
+        try:
+            drafts = len(self.seat.cache.drafts())
+        except Exception:
+            drafts = 0
+        unsaved = False
+        for screen in self.screen_stack:
+            check = getattr(screen, "has_unsaved_input", None)
+            value = check() if callable(check) else check
+            unsaved = unsaved or bool(value)
+        return drafts, unsaved
+
+    def action_request_quit(self) -> None:
+        """Quit; asks first when a draft is open (the draft is kept either way)."""
+        from screens.confirm import ConfirmQuitScreen
+
+        if any(isinstance(s, ConfirmQuitScreen) for s in self.screen_stack):
+            return
+        drafts, unsaved = self.unsaved_work()
+        if not drafts and not unsaved:
+            self.exit()
+            return
+        self.push_screen(ConfirmQuitScreen(drafts, unsaved), lambda quit_: self.exit() if quit_ else None)
+
+    # --- command palette ----------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action of the current screen and of the app, then Textual's own."""
+        seen: set[tuple[int, str]] = set()
+        for active in screen.active_bindings.values():
+            binding, node = active.binding, active.node
+            if binding.system or not binding.description or (id(node), binding.action) in seen:
+                continue
+            if node is not self and node is not screen or binding.action in NOT_COMMANDS:
+                continue  # widget keys (cursor moves...) are not commands
+            seen.add((id(node), binding.action))
+            yield SystemCommand(
+                binding.description,
+                f"{_action_help(node, binding)} ({self.get_key_display(binding)})",
+                partial(self._run_command, node, binding.action),
+            )
+        for command in super().get_system_commands(screen):
+            if command.title in ("Quit", "Keys"):
+                continue  # replaced by request_quit (asks about drafts) and F1 help
+            yield command
+
+    async def _run_command(self, node: Any, action: str) -> None:
+        await self.run_action(action, node)

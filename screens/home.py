@@ -1,0 +1,325 @@
+"""The home screen: the operator's work lists and case search.
+
+Tabs: my cases today, drafts (Enter resumes), pending sync (the outbox),
+problems (rejected/conflicting changes: keep mine / take theirs) and search
+results. Lists are read from the local cache in a thread worker, on mount,
+on return to the screen and every few seconds while it is shown; a table is
+only rebuilt when its rows changed, so the cursor stays put.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.lazy import Lazy
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from operator_tui.text import clean
+
+from . import worklists as wl
+from .inert import inert
+from .rows import case_row, draft_row, pending_row, problem_detail, problem_row
+from .work_pane import Row, WorkPane, WorkTable
+from .status_bar import StatusBar
+
+REFRESH_SECONDS = 2.0
+TABS = ("today", "drafts", "pending", "problems", "search")
+TITLES = {"today": "My cases today", "drafts": "Drafts", "pending": "Pending sync",
+          "problems": "Problems", "search": "Search"}
+EMPTY = {
+    "today": "No cases entered today yet. Ctrl+N starts a new case.",
+    "drafts": "No drafts. A case being typed is saved here as a draft until it is recorded.",
+    "pending": "Nothing waiting: every change has reached the central server.",
+    "problems": "No problems: the server accepted every change.",
+    "search": "Type a case number, a phone number or words from a case in the search box.",
+}
+COLUMNS = {
+    "today": ("Case no", "Time", "Status", "Phone", "Category", "Description"),
+    "search": ("Case no", "Created", "Status", "Phone", "Category", "Description"),
+    "drafts": ("Case no", "Started", "Last typed", "Phone", "Description"),
+    "pending": ("Case no", "Change", "Made at", "Details"),
+    "problems": ("Case no", "Change", "State", "Reason", "Fields"),
+}
+
+
+class HomeScreen(Screen):
+    """The operator's work lists."""
+
+    CSS_PATH = "home.tcss"
+    HELP_TITLE = "Home — work lists"
+    AUTO_FOCUS = "#search"
+
+    BINDINGS = [
+        Binding("ctrl+f", "focus_search", "Search", id="home.search"),
+        # the tab titles show these keys (see _tab_label), so the footer does not
+        Binding("f5", "show_list('today')", "My cases today", id="home.today", show=False),
+        Binding("f6", "show_list('drafts')", "Drafts", id="home.drafts", show=False),
+        Binding("f7", "show_list('pending')", "Pending sync", id="home.pending", show=False),
+        Binding("f8", "show_list('problems')", "Problems", id="home.problems", show=False),
+        Binding("k", "keep_mine", "Keep mine", id="home.keep_mine"),
+        Binding("t", "take_theirs", "Take theirs", id="home.take_theirs"),
+        Binding("down", "focus_list", "To the list", show=False, id="home.to_list"),
+    ]
+
+    def __init__(self, seat: Any) -> None:
+        super().__init__()
+        self.seat = seat
+        self.names: wl.Names | None = None
+        self.rows: dict[str, list[tuple[str, tuple]]] = {tab: [] for tab in TABS}
+        self.data: dict[str, dict[str, dict[str, Any]]] = {tab: {} for tab in TABS}
+        self.held = 0
+        self.loaded = False
+        self._list_tab = "today"
+        self.panes = {tab: WorkPane(tab, COLUMNS[tab], EMPTY[tab], note=tab in ("pending", "problems"))
+                      for tab in TABS}
+        self._tab_keys: dict[str, str] | None = None
+
+    # --- layout -----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="home-top"):
+            yield Static(inert("Work list", style="bold"), id="home-title")
+            yield Input(placeholder="Search: case no, phone or text (Ctrl+F)", id="search")
+        with TabbedContent(id="lists", initial="today"):
+            for tab in TABS:
+                with TabPane(TITLES[tab], id=tab):
+                    pane = self.panes[tab]
+                    yield pane if tab == "today" else Lazy(pane)  # hidden tabs after the first paint
+        yield StatusBar()
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        for tab in TABS:
+            self.query_one(TabbedContent).get_tab(tab).label = self._tab_label(tab, None)
+        self.set_interval(REFRESH_SECONDS, self._tick)
+        self.reload()
+
+    def table(self, tab: str) -> WorkTable:
+        return self.panes[tab].table
+
+    @property
+    def language(self) -> str:
+        return getattr(self.app, "ui_language", "zh")
+
+    @property
+    def active_tab(self) -> str:
+        return self.query_one(TabbedContent).active
+
+    # --- loading ----------------------------------------------------------------
+
+    def _tick(self) -> None:
+        if self.is_current:
+            self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.loaded:
+            self.reload()
+
+    def reload(self) -> None:
+        operator = self.seat.operator.operator_id if self.seat.operator else ""
+        self._load(operator, self.language)
+
+    @work(thread=True, exclusive=True, group="home-load")
+    def _load(self, operator_id: str, language: str) -> None:
+        lists = wl.load_worklists(self.seat.cache, operator_id, language, self.names)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_lists, lists)
+
+    def _show_lists(self, lists: wl.WorkLists) -> None:
+        self.names = lists.names
+        n = lists.names
+        self._fill("today", [(c["case_no"], case_row(c, n, today=True)) for c in lists.today],
+                   {c["case_no"]: c for c in lists.today})
+        self._fill("drafts", [(d["draft_id"], draft_row(d)) for d in lists.drafts],
+                   {d["draft_id"]: d for d in lists.drafts})
+        held = ""
+        if lists.held:
+            held = inert(f"{lists.held} more change(s) wait behind a problem of the same case "
+                         "(see Problems): they are sent once it is settled.")
+        self._fill("pending", [(e["event_id"], pending_row(e, n)) for e in lists.pending],
+                   {e["event_id"]: e for e in lists.pending}, note=held)
+        self.held = lists.held
+        self._fill("problems", [(p["event_id"], problem_row(p)) for p in lists.problems],
+                   {p["event_id"]: p for p in lists.problems}, note=self._problem_note())
+        self.loaded = True
+
+    def _fill(self, tab: str, rows: list[Row], data: dict[str, dict[str, Any]], *,
+              empty: str | None = None, note: Any = None) -> None:
+        self.data[tab] = data
+        count = len(rows)
+        shown = count and (tab != "search" or self.query_one("#search", Input).value.strip())
+        self.query_one(TabbedContent).get_tab(tab).label = self._tab_label(tab, count if shown else None)
+        self.panes[tab].show(rows, empty=empty, note=note)
+        self.rows[tab] = [(key, tuple(str(c) for c in cells)) for key, cells in rows]
+
+    @on(WorkPane.Emptied)
+    def _pane_emptied(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def _tab_label(self, tab: str, count: int | None) -> Content:
+        """``F5 My cases today (4)``: the key (after the user's keymap) and the count."""
+        if self._tab_keys is None:
+            ids = {f"home.{t}": t for t in TABS}
+            ids["home.search"] = "search"
+            self._tab_keys = {}
+            for active in self.active_bindings.values():
+                if active.binding.id in ids:
+                    self._tab_keys.setdefault(ids[active.binding.id], self.app.get_key_display(active.binding))
+        key = self._tab_keys.get(tab, "")
+        return Content.assemble((f"{key.upper()} " if key else "", "dim"), TITLES[tab],
+                                f" ({count})" if count is not None else "")
+
+    def selected_key(self, tab: str) -> str | None:
+        return self.panes[tab].selected_key()
+
+    # --- search -----------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        query = event.value.strip()
+        tabs = self.query_one(TabbedContent)
+        if query:
+            if tabs.active != "search":
+                self._list_tab = tabs.active
+                tabs.active = "search"
+            self._search(query)
+        else:
+            self._fill("search", [], {}, empty=EMPTY["search"])
+            if tabs.active == "search":
+                tabs.active = self._list_tab
+
+    @work(thread=True, exclusive=True, group="home-search")
+    def _search(self, query: str) -> None:
+        found = self.seat.cache.search_cases(query, limit=wl.SEARCH_LIMIT)
+        names = self.names or wl.load_names(self.seat.cache, self.language)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_search, query, found, names)
+
+    def _show_search(self, query: str, found: list[dict[str, Any]], names: wl.Names) -> None:
+        if query != self.query_one("#search", Input).value.strip():
+            return  # a stale answer: the operator typed on
+        self._fill("search", [(c["case_no"], case_row(c, names)) for c in found],
+                   {c["case_no"]: c for c in found},
+                   empty=f"Nothing found for “{clean(query, one_line=True)}”." if not found else EMPTY["search"])
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.action_focus_list()
+
+    # --- actions ----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("keep_mine", "take_theirs"):
+            return self.is_mounted and self.active_tab == "problems" and self.selected_key("problems") is not None
+        return True
+
+    def action_focus_search(self) -> None:
+        """Find a case by number, phone or words."""
+        self.query_one("#search", Input).focus()
+
+    def action_show_list(self, tab: str) -> None:
+        """Show one of the work lists."""
+        self.query_one(TabbedContent).active = tab
+        self.action_focus_list()
+
+    def action_focus_list(self) -> None:
+        """Move into the list shown."""
+        self.panes[self.active_tab].focus_table()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self) -> None:
+        self.refresh_bindings()
+        self._show_problem_detail()
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "problems-table":
+            self._show_problem_detail()
+            self.refresh_bindings()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        tab = (event.data_table.id or "").removesuffix("-table")
+        key = event.row_key.value
+        item = self.data.get(tab, {}).get(key or "")
+        if item is None:
+            return
+        if tab == "drafts":
+            self.open_draft(item["draft_id"])
+        else:
+            self.open_case(item["case_no"])
+
+    def open_case(self, case_no: str) -> None:
+        from .case_view import CaseViewScreen
+
+        self.app.push_screen(CaseViewScreen(self.seat, case_no))
+
+    def open_draft(self, draft_id: str) -> None:
+        from .case_form import CaseFormScreen
+
+        self.app.push_screen(CaseFormScreen(self.seat, draft_id))
+
+    # --- problems ---------------------------------------------------------------
+
+    def selected_problem(self) -> dict[str, Any] | None:
+        key = self.selected_key("problems")
+        return self.data["problems"].get(key) if key else None
+
+    def _problem_note(self) -> Any:
+        problem = self.selected_problem()
+        if problem is None and self.data["problems"]:
+            problem = next(iter(self.data["problems"].values()))  # the cursor starts on the first
+        return problem_detail(problem) if problem is not None else ""
+
+    def _show_problem_detail(self) -> None:
+        pane = self.panes["problems"]
+        pane.show(pane.rows, note=self._problem_note())
+
+    def action_keep_mine(self) -> None:
+        """Send my change again on top of the server's version."""
+        from operator_tui import clock
+
+        problem = self.selected_problem()
+        if problem is None:
+            return
+        server = problem.get("server_case") or self.seat.cache.server_case(problem["case_no"]) or {}
+        new_event = {
+            **problem["event"],
+            "event_id": uuid.uuid4().hex,
+            "base_version": int(server.get("version") or 0),
+            "client_time": clock.now_iso(),
+        }
+        try:
+            self.seat.cache.resolve_problem(problem["event_id"], "requeue", new_event=new_event)
+        except Exception as exc:  # the problem may have been settled meanwhile
+            self.notify(f"Could not keep your change: {exc}", severity="error", markup=False)
+        else:
+            self.seat.engine.wake()
+            self.notify(f"Your change to {problem['case_no']} is queued again, on top of the "
+                        "server's version.", markup=False)
+        self.reload()
+
+    def action_take_theirs(self) -> None:
+        """Drop my change; the case shows the server's version again."""
+        problem = self.selected_problem()
+        if problem is None:
+            return
+        try:
+            self.seat.cache.resolve_problem(problem["event_id"], "discard")
+        except Exception as exc:
+            self.notify(f"Could not drop your change: {exc}", severity="error", markup=False)
+        else:
+            self.notify(f"Your change to {problem['case_no']} was dropped; the case shows the "
+                        "server's version.", markup=False)
+        self.reload()
+
+
+__all__ = ["HomeScreen", "WorkTable"]

@@ -1,0 +1,160 @@
+"""Logging in: operator id + password, checked by the server in a worker.
+
+Shown full-size at start when the seat has no session, and as a modal over
+the operator's work when the server asks for a new login (expired or revoked
+token). Re-login never touches the outbox: unsent changes are sent as they
+are once the new token is in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from .inert import inert
+from .status_bar import StatusBar
+
+UNREACHABLE = "The server is unreachable; you can log in once it is back."
+
+
+def login_error_text(exc: BaseException) -> str:
+    """A failed login in plain words."""
+    from operator_tui.client import LoginRequired, RequestRefused, ServerUnavailable
+
+    if isinstance(exc, LoginRequired):
+        return "Wrong operator id or password."
+    if isinstance(exc, ServerUnavailable):
+        return UNREACHABLE
+    if isinstance(exc, RequestRefused):
+        if exc.status == 429:
+            return "Too many failed logins: wait a few minutes, then try again."
+        if exc.status == 403:
+            return "This operator is disabled; ask a supervisor."
+        return f"The server refused the login: {exc.message}"
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return f"Login failed: {type(exc).__name__}: {exc}"
+
+
+class LoginScreen(ModalScreen[Any]):
+    """Log in; dismisses with the OperatorInfo (or None: later, re-login only)."""
+
+    CSS_PATH = "login.tcss"
+    HELP_TITLE = "Log in"
+    AUTO_FOCUS = "#operator-id"
+
+    BINDINGS = [
+        Binding("escape", "later", "Later (work offline)", id="login.later"),
+    ]
+
+    def __init__(self, seat: Any, *, relogin: bool = False) -> None:
+        super().__init__(classes="-relogin" if relogin else "-initial")
+        self.seat = seat
+        self.relogin = relogin
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        known = ""
+        if self.seat.operator is not None:
+            known = self.seat.operator.operator_id
+        else:
+            try:
+                known = self.seat.cache.get_state("operator_id", "") or ""
+            except Exception:  # a closed or broken cache must not stop the login
+                known = ""
+        with Vertical(id="login-box"):
+            yield Static(Content("12345 Hotline — operator login"), id="login-title")
+            if self.relogin:
+                yield Static(
+                    Content(
+                        "Your session has ended. Log in again to send your changes: "
+                        "nothing is lost, unsent changes wait in the outbox."
+                    ),
+                    id="login-note",
+                )
+            yield Label("Operator id")
+            yield Input(value=known, placeholder="e.g. op1", id="operator-id", max_length=64)
+            yield Label("Password")
+            yield Input(password=True, placeholder="password", id="password", max_length=256)
+            yield Static("", id="login-error", markup=False)
+            yield Button("Log in", id="login-button", variant="primary")
+            yield Static(inert(f"server: {self.seat.server_url}", True), id="login-server")
+        yield StatusBar()
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if self.query_one("#operator-id", Input).value:
+            self.query_one("#password", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "later":
+            return self.relogin
+        return True
+
+    @on(Input.Submitted, "#operator-id")
+    def _to_password(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#login-button")
+    def submit(self) -> None:
+        if self.busy:
+            return
+        operator_id = self.query_one("#operator-id", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        if not operator_id:
+            self.show_error("Type your operator id.")
+            self.query_one("#operator-id", Input).focus()
+            return
+        if not password:
+            self.show_error("Type your password.")
+            self.query_one("#password", Input).focus()
+            return
+        self.busy = True
+        self.show_error("Logging in…", error=False)
+        self.query_one("#login-button", Button).disabled = True
+        self.run_worker(
+            lambda: self._login(operator_id, password), thread=True, group="login", name="login"
+        )
+
+    def _login(self, operator_id: str, password: str) -> None:
+        """Runs in a worker thread: the only network call the UI makes itself."""
+        try:
+            operator = self.seat.login(operator_id, password)
+        except Exception as exc:  # every failure is shown, none is fatal
+            self.app.call_from_thread(self._failed, login_error_text(exc))
+        else:
+            self.app.call_from_thread(self._succeeded, operator)
+
+    def _failed(self, message: str) -> None:
+        self.busy = False
+        self.query_one("#login-button", Button).disabled = False
+        password = self.query_one("#password", Input)
+        password.value = ""
+        password.focus()
+        self.show_error(message)
+
+    def _succeeded(self, operator: Any) -> None:
+        self.busy = False
+        self.dismiss(operator)
+
+    def show_error(self, message: str, *, error: bool = True) -> None:
+        box = self.query_one("#login-error", Static)
+        box.set_class(error, "-error")
+        box.update(Content(message))
+
+    @property
+    def error_text(self) -> str:
+        """What the message line says (for tests)."""
+        return str(self.query_one("#login-error", Static).content)
+
+    def action_later(self) -> None:
+        if self.relogin and not self.busy:
+            self.dismiss(None)

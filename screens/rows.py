@@ -1,0 +1,125 @@
+"""Table rows and detail text for cases, drafts, outbox items and problems.
+
+Every value that came from a caller, the server or the KB goes through
+:func:`screens.inert.cell` / :func:`screens.inert.inert`, never into markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.content import Content
+
+from . import worklists as wl
+from .inert import cell, inert_line
+
+DESCRIPTION_CELLS = 46  # keeps a case row within 120 columns
+
+STATUS_STYLE = {
+    "open": "bold",
+    "dispatched": "cyan",
+    "signed": "cyan",
+    "returned": "bold yellow",
+    "resolved": "green",
+    "closed": "dim",
+    "escalated": "bold red",
+    "merged": "dim",
+}
+
+
+def phone_display(phone: str) -> str:
+    """An E.164 number as operators dial it (13800138000, 01065123456)."""
+    if not phone or not phone.startswith("+86"):
+        return phone or ""
+    nsn = phone[3:]
+    if (len(nsn) == 11 and nsn.startswith("1")) or nsn.startswith(("400", "800")):
+        return nsn
+    return "0" + nsn
+
+
+def status_cell(case: dict[str, Any]) -> Text:
+    status = str(case.get("status") or "")
+    text = cell(status, style=STATUS_STYLE.get(status, ""))
+    if case.get("local"):
+        text.append(" ↑", style="bold yellow")  # changed here, not yet confirmed
+    return text
+
+
+def case_row(case: dict[str, Any], names: wl.Names, *, today: bool = False) -> tuple[Text, ...]:
+    when = case.get("created_at") or case.get("client_created_at") or ""
+    return (
+        cell(case.get("case_no"), style="bold"),
+        cell(wl.local_time(when) if today else wl.local_time(when, with_date=True)),
+        status_cell(case),
+        cell(phone_display(str(case.get("phone") or ""))),
+        cell(names.category(str(case.get("category_code") or "")), limit=16),
+        cell(case.get("description"), limit=DESCRIPTION_CELLS),
+    )
+
+
+def draft_row(draft: dict[str, Any]) -> tuple[Text, ...]:
+    fields = draft.get("fields") or {}
+    return (
+        cell(draft.get("case_no") or "—", style="bold"),
+        cell(wl.local_time(draft.get("started_at"))),
+        cell(wl.local_time(draft.get("updated_at"))),
+        cell(phone_display(str(fields.get("phone") or ""))),
+        cell(fields.get("description"), limit=DESCRIPTION_CELLS),
+    )
+
+
+def pending_row(event: dict[str, Any], names: wl.Names) -> tuple[Text, ...]:
+    kind = str(event.get("type") or "")
+    return (
+        cell(event.get("case_no"), style="bold"),
+        cell(kind),
+        cell(wl.local_time(event.get("client_time"))),
+        cell(wl.payload_summary(kind, event.get("payload") or {}, names), limit=70),
+    )
+
+
+def problem_row(problem: dict[str, Any]) -> tuple[Text, ...]:
+    state = str(problem.get("state") or "")
+    return (
+        cell(problem.get("case_no"), style="bold"),
+        cell(problem.get("type")),
+        cell(state, style="bold red" if state == "rejected" else "bold yellow"),
+        cell(problem.get("reason"), limit=60),
+        cell(", ".join(problem.get("conflict_fields") or [])),
+    )
+
+
+def _field_value(value: Any) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    return str(value)
+
+
+def problem_detail(problem: dict[str, Any]) -> Content:
+    """What went wrong and, for conflicts, mine vs. theirs per field."""
+    state = str(problem.get("state") or "")
+    event = problem.get("event") or {}
+    payload = event.get("payload") or {}
+    server = problem.get("server_case") or {}
+    parts: list[Content] = [
+        Content.assemble(
+            (f"{state.upper()} ", "bold $text-error" if state == "rejected" else "bold $text-warning"),
+            inert_line(f"{problem.get('type', '')} of {problem.get('case_no', '')}: "),
+            inert_line(problem.get("reason") or "(no reason given)"),
+        )
+    ]
+    mine = payload.get("fields") if isinstance(payload.get("fields"), dict) else payload
+    for name in problem.get("conflict_fields") or []:
+        parts.append(Content.assemble(
+            (f"  {name}: ", "bold"),
+            ("mine ", "$text-muted"), inert_line(_field_value(mine.get(name)), limit=60),
+            ("   theirs ", "$text-muted"), inert_line(_field_value(server.get(name)), limit=60),
+        ))
+    if server:
+        parts.append(Content.assemble(("  server version ", "$text-muted"), str(server.get("version", "?"))))
+    parts.append(Content.assemble(
+        ("  k", "bold"), " keep mine (send again on top of the server's version)   ",
+        ("t", "bold"), " take theirs (drop my change)",
+    ))
+    return Content("\n").join(parts)

@@ -1,0 +1,186 @@
+"""Reading the home screen's lists from the seat's cache (no Textual here).
+
+Everything here runs in a worker thread (the cache gives each thread its own
+SQLite connection) and returns plain data; the screens turn it into cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timezone
+from typing import Any
+
+from operator_tui.domain import DISTRICTS
+
+MY_CASES_LIMIT = 500
+PENDING_LIMIT = 500
+SEARCH_LIMIT = 100
+
+
+def local_now() -> datetime:
+    """Now, in the seat's local time zone (tests replace this)."""
+    return datetime.now().astimezone()
+
+
+def start_of_today_utc() -> str:
+    """Local midnight as the cache's UTC key text (``...T..:..:..ffffffZ``)."""
+    now = local_now()
+    midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
+    return midnight.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def local_time(iso_time: str | None, with_date: bool = False) -> str:
+    """An ISO time as the seat's local ``HH:MM`` (``MM-DD HH:MM`` when not today)."""
+    if not iso_time:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(iso_time).replace("Z", "+00:00"))
+    except ValueError:
+        return str(iso_time)[:16]
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    here = moment.astimezone(local_now().tzinfo)
+    if with_date or here.date() != local_now().date():
+        return here.strftime("%m-%d %H:%M")
+    return here.strftime("%H:%M")
+
+
+def epoch_time(epoch: float | None) -> str:
+    if epoch is None:
+        return ""
+    return local_time(datetime.fromtimestamp(float(epoch), timezone.utc).isoformat())
+
+
+@dataclass
+class Names:
+    """Category / department / district names in the UI language."""
+
+    language: str = "zh"
+    categories: dict[str, dict[str, Any]] = field(default_factory=dict)
+    departments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    versions: tuple[int, int] = (-1, -1)
+
+    def _name(self, item: dict[str, Any] | None, code: str) -> str:
+        if not item:
+            return code
+        first, second = ("name_zh", "name_en") if self.language == "zh" else ("name_en", "name_zh")
+        return str(item.get(first) or item.get(second) or code)
+
+    def category(self, code: str) -> str:
+        return self._name(self.categories.get(code), code) if code else ""
+
+    def category_path(self, code: str) -> str:
+        """``Parent › Child › Leaf`` for a category code."""
+        if not code:
+            return ""
+        parts, seen = [], set()
+        item = self.categories.get(code)
+        while item and item["code"] not in seen:
+            seen.add(item["code"])
+            parts.append(self._name(item, item["code"]))
+            item = self.categories.get(item.get("parent_code") or "")
+        return " › ".join(reversed(parts)) if parts else code
+
+    def department(self, code: str) -> str:
+        return self._name(self.departments.get(code), code) if code else ""
+
+    def district(self, code: str) -> str:
+        if not code:
+            return ""
+        zh, en = DISTRICTS.get(code, (code, code))
+        return zh if self.language == "zh" else en
+
+
+def load_names(cache: Any, language: str, old: Names | None = None) -> Names:
+    """Names from the cache's reference data (reused while versions match)."""
+    versions = (cache.reference_version("categories"), cache.reference_version("departments"))
+    if old is not None and old.versions == versions and old.language == language:
+        return old
+    return Names(
+        language,
+        {c["code"]: c for c in cache.categories()},
+        {d["code"]: d for d in cache.departments()},
+        versions,
+    )
+
+
+def my_cases_today(cache: Any, operator_id: str, limit: int = MY_CASES_LIMIT) -> list[dict[str, Any]]:
+    """Cases this operator created since local midnight, newest first.
+
+    Reads the cache's ``cases`` table directly (indexed on created_at): the
+    LocalCache API has no per-operator listing yet.
+    """
+    if not operator_id:
+        return []
+    rows = cache.db.execute(
+        "SELECT state, local, server_version FROM cases WHERE created_at >= ? "
+        "AND json_extract(state, '$.created_by') = ? ORDER BY created_at DESC LIMIT ?",
+        (start_of_today_utc(), operator_id, limit),
+    ).fetchall()
+    import json
+
+    return [{**json.loads(s), "local": bool(lo), "server_version": sv} for s, lo, sv in rows]
+
+
+def pending_items(cache: Any, limit: int = PENDING_LIMIT) -> tuple[list[dict[str, Any]], int]:
+    """Outbox events waiting to be sent (oldest first), and how many are held
+    back behind an unresolved problem of the same case."""
+    items = cache.pending_events(limit)
+    held = int(cache.outbox_counts().get("held", 0))
+    return items, held
+
+
+@dataclass
+class WorkLists:
+    """Everything the home screen lists, read in one go."""
+
+    today: list[dict[str, Any]]
+    drafts: list[dict[str, Any]]
+    pending: list[dict[str, Any]]
+    held: int
+    problems: list[dict[str, Any]]
+    names: Names
+
+
+def load_worklists(cache: Any, operator_id: str, language: str, names: Names | None = None) -> WorkLists:
+    pending, held = pending_items(cache)
+    return WorkLists(
+        today=my_cases_today(cache, operator_id),
+        drafts=cache.drafts(),
+        pending=pending,
+        held=held,
+        problems=cache.problems(),
+        names=load_names(cache, language, names),
+    )
+
+
+def payload_summary(kind: str, payload: dict[str, Any], names: Names | None = None) -> str:
+    """One line describing an event's payload (untrusted: clean before showing)."""
+    p = payload or {}
+    n = names or Names()
+    if kind == "created":
+        bits = [n.category(p.get("category_code", "")), p.get("description", "")]
+        return " · ".join(b for b in bits if b)
+    if kind == "edited":
+        return ", ".join(f"{k}={v}" for k, v in (p.get("fields") or {}).items())
+    if kind == "categorized":
+        return n.category_path(p.get("category_code", ""))
+    if kind == "dispatched":
+        co = ", ".join(n.department(d) for d in p.get("co_departments") or [])
+        text = n.department(p.get("department", ""))
+        return text + (f" (+ {co})" if co else "") + (f" · {p['note']}" if p.get("note") else "")
+    if kind == "returned":
+        return " · ".join(x for x in (p.get("reason", ""), p.get("text", "")) if x)
+    if kind == "extended":
+        return " · ".join(str(x) for x in (p.get("action", ""), f"{p.get('hours', '')}h", p.get("reason", "")) if x)
+    if kind == "resolved":
+        return " · ".join(x for x in (p.get("mode", ""), p.get("result", "")) if x)
+    if kind == "callback":
+        return " · ".join(str(x) for x in (p.get("satisfaction", ""), p.get("note", "")) if x)
+    if kind == "reopened":
+        return " · ".join(x for x in (p.get("mode", ""), p.get("reason", "")) if x)
+    if kind == "merged":
+        return f"into {p.get('into', '')}"
+    if kind == "note":
+        return str(p.get("text", ""))
+    return ", ".join(f"{k}={v}" for k, v in p.items())
