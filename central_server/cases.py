@@ -12,11 +12,13 @@ answered ``duplicate`` however late it comes.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 from operator_tui import clock
-from operator_tui.case_numbers import parse_case_no
+from operator_tui.case_numbers import MAX_DAILY, make_case_no, parse_case_no
 from operator_tui.domain import (
     HOTLINE_ROLES,
     Actor,
@@ -30,6 +32,7 @@ from operator_tui.domain import (
 )
 from operator_tui.protocol import EventIn, EventOut, PushResult
 
+from .accounts import _seat_for
 from .db import Database, Tx
 from .reference import ReferenceCheck
 
@@ -52,6 +55,50 @@ class CaseStore:
         The same rules apply as for a push, except the seat-number check.
         """
         return self._apply_batch(items, check_seat=False)
+
+    def create_from_channel(
+        self,
+        actor: Actor,
+        seat_key: str,
+        day: date,
+        event_id: str,
+        payload: dict[str, Any],
+        record: Callable[[Tx, str], None] | None = None,
+    ) -> tuple[str, PushResult]:
+        """Create a case that came in through another channel (e.g. Open311).
+
+        The server makes the case number, in the seats' format, for the seat
+        registered under *seat_key* (``seat_key-2``, ``-3``... once a seat's
+        9,999 numbers of *day* are used up), with the daily sequence read
+        from the cases table under the ``change_seq`` lock, so concurrent
+        requests on any number of server processes never share a number. The
+        ``created`` event then takes the same path as a push. *record* runs
+        in the same transaction once the case exists (for channel extras).
+        Returns (case number, result); a resent *event_id* answers
+        ``duplicate`` with the case it made the first time.
+        """
+        with self.db.transaction() as tx:
+            seq = tx.lock_counter("change_seq")
+            old = tx.one("SELECT case_no, seq, version FROM events WHERE event_id = ?", (event_id,))
+            if old:
+                return old["case_no"], PushResult(
+                    event_id=event_id, status="duplicate", seq=old["seq"], version=old["version"]
+                )
+            case_no, seat_no = _next_channel_case_no(tx, seat_key, day)
+            now = clock.now()
+            ev = EventIn(
+                event_id=event_id, case_no=case_no, type=EventType.CREATED,
+                client_time=now, payload=payload,
+            )
+            result = self._apply_one(
+                tx, replace(actor, seat_no=seat_no), ev, seq + 1, clock.iso(now), {},
+                ReferenceCheck(tx), True,
+            )
+            if result.status == "applied":
+                tx.set_counter("change_seq", seq + 1)
+                if record is not None:
+                    record(tx, case_no)
+        return case_no, result
 
     def _apply_batch(
         self, items: list[tuple[Actor, EventIn, str | None]], *, check_seat: bool
@@ -211,6 +258,25 @@ class CaseStore:
                     (actor.department or "", after, limit + 1),
                 )
         return [json.loads(r["state"]) for r in rows[:limit]], len(rows) > limit
+
+
+def _next_channel_case_no(tx: Tx, seat_key: str, day: date) -> tuple[str, int]:
+    """The next free case number of *day* for the channel seat *seat_key*.
+
+    Call under the ``change_seq`` lock: the daily sequence is the highest
+    number the seat has for the day, plus one.
+    """
+    for n in range(1, 1000):
+        seat_no = _seat_for(tx, seat_key if n == 1 else f"{seat_key}-{n}")
+        prefix = f"{day:%y%m%d}-{seat_no:03d}-"
+        last = tx.scalar(
+            "SELECT MAX(case_no) AS m FROM cases WHERE seat_no = ? AND case_no LIKE ?",
+            (seat_no, prefix + "%"),
+        )
+        daily = int(last.split("-")[2]) + 1 if last else 1
+        if daily <= MAX_DAILY:
+            return make_case_no(day, seat_no, daily), seat_no
+    raise RuntimeError(f"no case numbers left on {day} for channel {seat_key!r}")  # pragma: no cover
 
 
 def _as_duplicate(first: PushResult) -> PushResult:

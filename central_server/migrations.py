@@ -108,6 +108,45 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             """CREATE INDEX audit_log_at ON audit_log(at)""",
         ],
     ),
+    (
+        2,
+        "Open311 GeoReport v2: API keys and the extras of requests posted through it",
+        [
+            # Only a key's SHA-256 is kept; a name is unique among live keys,
+            # so a revoked key's name can be issued again.
+            """CREATE TABLE api_keys (
+                id {serial},
+                name TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                channel TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                revoked INTEGER NOT NULL DEFAULT 0,
+                revoked_at TEXT NOT NULL DEFAULT '')""",
+            """CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked = 0""",
+            # One row per case made by POST /open311/v2/requests: what the
+            # case itself has no field for, and the request as published.
+            # case_no is the service_request_id. Coordinates are kept as the
+            # decimal text that was sent.
+            """CREATE TABLE open311_requests (
+                case_no TEXT PRIMARY KEY,
+                token TEXT NOT NULL UNIQUE,
+                api_key_id {big} NOT NULL,
+                service_code TEXT NOT NULL,
+                requested_at TEXT NOT NULL,
+                description TEXT NOT NULL,
+                address_string TEXT NOT NULL,
+                address_id TEXT NOT NULL,
+                lat TEXT NOT NULL,
+                lng TEXT NOT NULL,
+                media_url TEXT NOT NULL,
+                attributes TEXT NOT NULL,
+                email TEXT NOT NULL,
+                device_id TEXT NOT NULL,
+                account_id TEXT NOT NULL,
+                locale TEXT NOT NULL)""",
+            """CREATE INDEX open311_requests_requested ON open311_requests(requested_at)""",
+        ],
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
