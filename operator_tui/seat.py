@@ -198,7 +198,7 @@ class Seat:
         *category_code* (or its parents) before the others. Safe in a worker."""
         hits = self.cache.search_kb(query, limit=limit, language=language)
         if category_code:
-            hits.sort(key=lambda h: not _files_under(h.article, category_code))
+            hits.sort(key=lambda h: _closeness(h.article, category_code))
         return hits
 
     def kb_article(self, article_id: str) -> dict[str, Any] | None:
@@ -216,10 +216,10 @@ class Seat:
 
     def kb_for_category(self, category_code: str, language: str | None = None) -> list[dict[str, Any]]:
         """Articles filed under *category_code* (exact leaf first)."""
-        found = [a for a in self._kb_all() if _files_under(a, category_code)]
+        found = [a for a in self._kb_all() if _closeness(a, category_code) < 2]
         if language:
             found = [a for a in found if a.get("language", "").split("-")[0] == language]
-        found.sort(key=lambda a: (category_code not in a.get("category_codes", []), a["id"]))
+        found.sort(key=lambda a: (_closeness(a, category_code), a["id"]))
         return found
 
     def _kb_all(self) -> list[dict[str, Any]]:
@@ -344,10 +344,10 @@ class Seat:
 _OPEN_STATUSES = ("open", "dispatched", "signed", "returned", "escalated")
 
 
-def _files_under(article: dict[str, Any], category_code: str) -> bool:
-    """True when *article* is filed under *category_code* or one of its parents."""
-    return any(
-        category_code == code or category_code.startswith(code + ".")
-        for code in article.get("category_codes", [])
-    )
+def _closeness(article: dict[str, Any], category_code: str) -> int:
+    """0: *article* is filed under *category_code*; 1: under a parent; 2: neither."""
+    codes = article.get("category_codes", [])
+    if category_code in codes:
+        return 0
+    return 1 if any(category_code.startswith(code + ".") for code in codes) else 2
 

@@ -35,7 +35,7 @@ def history_row(case: dict[str, Any], category_name: str) -> Content:
     when = (case.get("created_at") or case.get("client_created_at") or "")[:10]
     detail = case.get("address") or case.get("description") or ""
     return Content.assemble(
-        (f"{status:<10}", STATUS_STYLE.get(status, "")),
+        (f"{status:<11}", STATUS_STYLE.get(status, "")),
         (_line(case.get("case_no")), "bold"),
         f"  {when}",
         (" ⇡" if case.get("local") else "", "$text-warning"),

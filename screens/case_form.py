@@ -25,6 +25,7 @@ from textual.widgets import Checkbox, Footer, Input, Select, Static, TextArea
 from operator_tui import clock
 from operator_tui.domain import DISTRICTS, Channel, Rejected, Urgency
 from operator_tui.protocol import DESCRIPTION_MAX, SHORT_MAX, TEXT_MAX, normalize_phone
+from operator_tui.text import clean
 from screens.caller_history import CallerHistory
 from screens.case_widgets import APPEAL_KEYS, APPEAL_LABELS, APPEAL_ORDER, AppealTypeBar, ChoiceField
 from screens.category_picker import CategoryPicker, DistrictPicker, FilterPicker, line
@@ -128,7 +129,8 @@ class CaseFormScreen(Screen[str | None]):
             else:
                 self.draft_id = draft_id
                 self.case_no = draft.get("case_no") or draft["fields"].get("case_no", "")
-                self.fields.update({k: v for k, v in draft["fields"].items() if k in DEFAULTS})
+                self.fields.update({k: clean(v) if isinstance(v, str) else v
+                                    for k, v in draft["fields"].items() if k in DEFAULTS})
         except Exception as exc:  # no seat number yet, numbers used up, closed cache
             self.draft_id, self.case_no, draft = "", "", {}
             self.error = str(exc)

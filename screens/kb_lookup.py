@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -37,6 +38,7 @@ LANGUAGES: list[str | None] = [None, "zh", "en"]
 LANGUAGE_NAMES = {None: "all languages", "zh": "中文", "en": "English"}
 HIGHLIGHT = "bold reverse $warning"
 MAX_RESULTS = 30
+SNIPPET_CELLS = 96  # two lines of the result list at 120 columns
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,20 @@ def highlighted(text: str, pattern: re.Pattern[str] | None, style: str = "") -> 
     """*text* as Content (already cleaned by the caller) with matches styled."""
     content = Content.styled(text, style) if style else Content(text)
     return content.highlight_regex(pattern, style=HIGHLIGHT) if pattern else content
+
+
+def fit(text: str, cells: int) -> str:
+    """*text* cut to at most *cells* terminal cells (CJK counts two), with an ellipsis."""
+    if cell_len(text) <= cells:
+        return text
+    out, used = [], 0
+    for ch in text:
+        width = cell_len(ch)
+        if used + width > cells - 1:
+            break
+        out.append(ch)
+        used += width
+    return "".join(out) + "…"
 
 
 def answer_text(article: dict[str, Any]) -> str:
@@ -159,7 +175,7 @@ class KbLookupScreen(Screen[dict | None]):
             highlighted(line(a.get("title")), pattern, "bold"),
             (f"  {line(a.get('language'))}", "$text-accent"),
             "\n  ",
-            highlighted(line(row.snippet), pattern, "$text-muted"),
+            highlighted(fit(line(row.snippet), SNIPPET_CELLS), pattern, "$text-muted"),
         )
         return Option(prompt, id=str(index))
 
