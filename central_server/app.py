@@ -46,6 +46,7 @@ from .accounts import Accounts, AuthError, Session, audit
 from .cases import CaseStore
 from .db import Database
 from .migrations import migrate
+from .open311 import open311_router
 from .reference import ReferenceStore
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -243,6 +244,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
         with db.transaction() as tx:
             audit(tx, who.operator_id, "user_disable", operator_id, _client_ip(request))
 
+    app.include_router(open311_router(db))  # /open311/v2: Open311 GeoReport v2
     return app
 
 

@@ -37,7 +37,7 @@ from operator_tui import clock
 from operator_tui.domain import DISPATCH_HOURS, Actor, Role, Urgency
 
 from .cases import CaseStore
-from .db import Database, InvalidText
+from .db import Database
 from .open311_schema import (POST_BODY, Discovery, Format, RequestCreated, Service,
                              ServiceDefinition, ServiceRequest, TokenAnswer, responses)
 from .open311_intake import request_fields
@@ -76,14 +76,14 @@ class Open311Config:
         )
 
 
-def language_of(locale: str | None, accept_language: str | None) -> str:
-    """The caller's language (a primary subtag, default zh): ``locale`` first,
-    then the preferred language of Accept-Language."""
+def languages(locale: str | None, accept_language: str | None) -> list[str]:
+    """The caller's languages (primary subtags), best first: ``locale`` if
+    given, else Accept-Language by its q values; ["zh"] when neither says."""
     if locale:
         primary = re.split(r"[-_]", locale.strip().lower(), maxsplit=1)[0]
-        return primary if _LANG.match(primary) else "zh"
-    best, best_q = "zh", 0.0
-    for part in (accept_language or "").split(","):
+        return [primary] if _LANG.match(primary) else ["zh"]
+    ranked = []
+    for n, part in enumerate((accept_language or "").split(",")[:20]):
         tag, _, params = part.strip().partition(";")
         q = 1.0
         if params.strip().startswith("q="):
@@ -92,13 +92,14 @@ def language_of(locale: str | None, accept_language: str | None) -> str:
             except ValueError:
                 q = 0.0
         primary = tag.strip().lower().split("-", 1)[0]
-        if q > best_q and _LANG.match(primary):
-            best, best_q = primary, q
-    return best
+        if q > 0 and _LANG.match(primary):
+            ranked.append((-q, n, primary))
+    return [primary for _, _, primary in sorted(ranked)] or ["zh"]
 
 
-def names_lang(lang: str) -> str:
-    return "en" if lang == "en" else "zh"
+def names_lang(langs: list[str]) -> str:
+    """zh or en, whichever the caller prefers (zh when it names neither)."""
+    return next((lang for lang in langs if lang in ("zh", "en")), "zh")
 
 
 def w3(stamp: str) -> str | None:
@@ -117,19 +118,19 @@ def open311_router(db: Database) -> APIRouter:
 
     def check_jurisdiction(value: str | None) -> None:
         if value and value.strip() and value.strip() != cfg.jurisdiction_id:
-            raise Open311Error(404, f"jurisdiction_id {value.strip()!r} was not found; this endpoint serves {cfg.jurisdiction_id!r}")
+            raise Open311Error(404, f"jurisdiction_id {_shown(value)} was not found; this endpoint serves {cfg.jurisdiction_id!r}")
 
     def answer(fmt: str, request: Request, locale: str | None, jurisdiction: str | None,
                build: Callable[[str], tuple[str, str | None, Any]]) -> Response:
-        lang = language_of(locale, request.headers.get("accept-language"))
+        lang = names_lang(languages(locale, request.headers.get("accept-language")))
         try:
             check_jurisdiction(jurisdiction)
-            root, item, body = build(names_lang(lang))
+            root, item, body = build(lang)
         except Open311Error as exc:
             return render_error(fmt, exc)
-        except InvalidText as exc:
-            return render_error(fmt, Open311Error(400, str(exc)))
-        return render(fmt, root, item, body, headers={"Content-Language": names_lang(lang), "Vary": "Accept-Language"})
+        except ValueError as exc:  # e.g. db.InvalidText: a value no backend can store
+            return render_error(fmt, Open311Error(400, f"invalid request: {exc}"))
+        return render(fmt, root, item, body, headers={"Content-Language": lang, "Vary": "Accept-Language"})
 
     @router.get("/discovery.{fmt}", responses=responses(Discovery, "where and how to use this API", ()),
                 summary="Service discovery")
@@ -161,7 +162,7 @@ def open311_router(db: Database) -> APIRouter:
         def build(lang: str) -> tuple[str, str | None, Any]:
             active = categories.active()
             if not is_service(service_code, active):
-                raise Open311Error(404, f"service_code {service_code!r} was not found")
+                raise Open311Error(404, f"service_code {_shown(service_code)} was not found")
             return "service_definition", None, definition(active[service_code], lang)
         return answer(fmt, request, locale, jurisdiction_id, build)
 
@@ -177,20 +178,20 @@ def open311_router(db: Database) -> APIRouter:
             except Open311Error as exc:
                 return render_error(fmt, exc)
             plain, attributes = split_params(pairs)
-            return answer(fmt, request, plain.get("locale"), plain.get("jurisdiction_id"),
-                          lambda _: create(plain, attributes, request))
+            return answer(fmt, request, plain.get("locale"), None, lambda _: create(plain, attributes, request))
         return await run_in_threadpool(work)
 
     def create(p: dict[str, str], attributes: dict[str, list[str]], request: Request) -> tuple[str, str, Any]:
-        key = _api_key(keys, p.get("api_key", ""))
-        lang = language_of(p.get("locale"), request.headers.get("accept-language"))
+        key = _api_key(keys, p.get("api_key", ""))  # 403 before anything else
+        check_jurisdiction(p.get("jurisdiction_id"))
+        langs = languages(p.get("locale"), request.headers.get("accept-language"))
         code = p.get("service_code", "")
         if not code:
             raise Open311Error(400, "service_code was not provided")
         active = categories.active()
         if not is_service(code, active):
-            raise Open311Error(404, f"service_code {code!r} was not found")
-        extras, payload = request_fields(p, attributes, active[code], lang, key.channel)
+            raise Open311Error(404, f"service_code {_shown(code)} was not found")
+        extras, payload = request_fields(p, attributes, active[code], langs[0], key.channel)
         idem = request.headers.get("idempotency-key", "").strip()
         event_id = "o311-" + (hashlib.sha256(f"{key.id}:{idem}".encode()).hexdigest()[:40] if idem else uuid.uuid4().hex)
         case_no, result = cases.create_from_channel(
@@ -200,7 +201,7 @@ def open311_router(db: Database) -> APIRouter:
         if result.status not in ("applied", "duplicate"):
             raise Open311Error(400, f"the request cannot be taken: {result.reason}")
         hours = DISPATCH_HOURS[Urgency(payload["urgency"])]
-        if names_lang(lang) == "en":
+        if names_lang(langs) == "en":
             notice = (f"Your request has been received as case {case_no}. The hotline will review it and forward it"
                       f" to the responsible department within {hours} hours; quote the case number to follow it.")
         else:
@@ -239,7 +240,7 @@ def open311_router(db: Database) -> APIRouter:
         def build(lang: str) -> tuple[str, str | None, Any]:
             found = requests.by_ids([service_request_id])
             if not found:
-                raise Open311Error(404, f"service_request_id {service_request_id!r} was not found")
+                raise Open311Error(404, f"service_request_id {_shown(service_request_id)} was not found")
             return "service_requests", "request", [_request_out(r, s, lang) for r, s in found]
         return answer(fmt, request, locale, jurisdiction_id, build)
 
@@ -250,7 +251,7 @@ def open311_router(db: Database) -> APIRouter:
         def build(_: str) -> tuple[str, str | None, Any]:
             case_no = requests.by_token(token)
             if case_no is None:
-                raise Open311Error(404, f"token {token!r} was not found")
+                raise Open311Error(404, f"token {_shown(token)} was not found")
             return "service_requests", "request", [{"service_request_id": case_no, "token": token}]
         return answer(fmt, request, None, jurisdiction_id, build)
 
@@ -285,6 +286,12 @@ def _api_key(keys: ApiKeys, value: str) -> ApiKey:
     if key is None:
         raise Open311Error(403, "api_key is invalid or revoked -- can't proceed with create_request")
     return key
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    """A client's value quoted in an error message (cut short)."""
+    value = value.strip()
+    return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
 def _csv(value: str | None) -> list[str]:

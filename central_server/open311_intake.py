@@ -64,10 +64,12 @@ def request_fields(
         raise Open311Error(400, f"description is limited to {DESCRIPTION_MAX} characters")
     email, media_url = p.get("email", ""), p.get("media_url", "")
     if email and (len(email) > 254 or not _EMAIL.match(email) or clean(email, one_line=True) != email):
-        raise Open311Error(400, f"email {email!r} is not an e-mail address")
+        raise Open311Error(400, "email is not an e-mail address")
     if media_url and (len(media_url) > 2000 or not _URL.match(media_url) or clean(media_url, one_line=True) != media_url):
         raise Open311Error(400, "media_url must be an http:// or https:// URL")
     phone = p.get("phone", "")
+    if len(phone) > 40:
+        raise Open311Error(400, "phone is too long to be a phone number")
     if phone:
         try:
             phone = normalize_phone(phone)

@@ -95,12 +95,15 @@ class Discovery(BaseModel):
     endpoints: list[Endpoint]
 
 
-class Open311ErrorItem(BaseModel):
-    code: int
-    description: str
-
-
 _XML = {"text/xml": {"schema": {"type": "string", "description": "the same document as XML"}}}
+_ERROR_LIST = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+        "required": ["code", "description"],
+    },
+}
 _ERRORS = {
     400: "missing or invalid parameters",
     403: "api_key missing, unknown or revoked",
@@ -113,9 +116,8 @@ def responses(model: Any, description: str, errors: tuple[int, ...] = (400, 404)
     out: dict[int | str, Any] = {200: {"model": model, "description": description, "content": dict(_XML)}}
     for code in errors:
         out[code] = {
-            "model": list[Open311ErrorItem],
             "description": f"{_ERRORS[code]} (<errors><error><code/><description/></error></errors> in XML)",
-            "content": dict(_XML),
+            "content": {"application/json": {"schema": _ERROR_LIST}, **_XML},  # JSON first: checkers read the first
         }
     return out
 

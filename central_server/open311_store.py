@@ -242,6 +242,7 @@ class Open311Requests:
         return token
 
     def by_ids(self, case_nos: list[str]) -> list[tuple[dict[str, Any], CaseState]]:
+        case_nos = [n for n in case_nos if "\x00" not in n]  # PostgreSQL refuses NUL; no id has one
         if not case_nos:
             return []
         marks = ", ".join("?" for _ in case_nos)
@@ -252,6 +253,8 @@ class Open311Requests:
     ) -> list[tuple[dict[str, Any], CaseState]]:
         """Requests made in [start, end], newest first, at most *limit*."""
         where, params = ["o.requested_at >= ?", "o.requested_at <= ?"], [start, end]
+        if any("\x00" in c for c in service_codes):
+            return []
         if service_codes:
             where.append(f"c.category_code IN ({', '.join('?' for _ in service_codes)})")
             params += service_codes
@@ -261,6 +264,8 @@ class Open311Requests:
         return self._query(" AND ".join(where), params, limit)
 
     def by_token(self, token: str) -> str | None:
+        if "\x00" in token:
+            return None
         with self.db.transaction(write=False) as tx:
             row = tx.one("SELECT case_no FROM open311_requests WHERE token = ?", (token,))
         return row["case_no"] if row else None
