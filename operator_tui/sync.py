@@ -9,28 +9,45 @@ Two daemon threads, each with its own cache connection and HTTP client:
   the change feed by cursor with long polls, applying each page and its cursor
   in one local transaction, and refreshes reference data by version.
 
-Failures back off exponentially with full jitter. A 401 stops both threads
-until :meth:`SyncEngine.set_token` gives them a new token; the outbox is not
-touched. The UI reads :meth:`SyncEngine.status` and never waits on the network.
+Failures back off exponentially with full jitter; a local write, a new token
+or regained contact (seen by the other thread) ends a backoff early. A 401
+stops both threads until :meth:`SyncEngine.set_token` gives them a new token;
+the outbox is not touched. Nothing kills a thread: an unexpected error is
+logged, shown in ``status.last_error`` and backed off like a network error.
+:meth:`SyncEngine.stop` is prompt: it shuts down the sockets of requests in
+flight (a long poll) and each start() gets a fresh stop flag, so a thread
+left over from an earlier run can never keep running.
+
+The UI reads :meth:`SyncEngine.status` and never waits on the network. The
+connection state is also kept in the cache (``sync_status``) so that
+``operator-tui sync status`` can show it without the app.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from . import clock
 from .client import LoginRequired, RequestRefused, ServerClient, ServerUnavailable
 
+log = logging.getLogger(__name__)
+
 PUSH_BATCH = 200
 REFERENCE_KINDS = ("departments", "categories", "routing", "kb")
 REFERENCE_REFRESH_SECONDS = 300.0
+REFERENCE_PAGE_MAX = 10_000  # the server's largest page of reference items
 BACKOFF_START, BACKOFF_MAX = 0.5, 30.0
+PUSH_IDLE_SECONDS = 5.0  # look at the outbox this often even without a wake()
+MIN_POLL_SECONDS = 1.0  # a long poll that comes back empty sooner waits this long
+PERSIST_EVERY_SECONDS = 30.0  # last_success is written to the cache at most this often
+STATUS_KEY = "sync_status"
 
 
 @dataclass(frozen=True)
@@ -57,10 +74,58 @@ class Backoff:
 
     def next_delay(self) -> float:
         self.failures += 1
-        return self._rng.uniform(0, min(self.cap, self.start * 2 ** (self.failures - 1)))
+        return self._rng.uniform(0, min(self.cap, self.start * 2 ** min(self.failures - 1, 30)))
 
     def reset(self) -> None:
         self.failures = 0
+
+
+class _Run:
+    """One start()..stop() of the engine: its stop flag, wake-ups and clients.
+
+    Flags per thread ("push", "pull"): ``write`` (a local change) and
+    ``kick`` (try now: new token, contact regained, retry asked for).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._flags: dict[str, set[str]] = {"push": set(), "pull": set()}
+        self._clients: list[ServerClient] = []
+        self.stopped = False
+
+    def signal(self, who: str, flag: str) -> None:
+        with self._cond:
+            self._flags[who].add(flag)
+            self._cond.notify_all()
+
+    def wait(self, who: str, timeout: float | None, wake_on: set[str]) -> set[str]:
+        """Wait until one of *wake_on* is raised for *who*, the run stops or
+        *timeout* passes; returns (and clears) the flags that woke it."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while not self.stopped and not self._flags[who] & wake_on:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    break
+                self._cond.wait(left)
+            got = self._flags[who] & wake_on
+            self._flags[who] -= got
+            return got
+
+    def add_client(self, client: ServerClient) -> None:
+        with self._cond:
+            self._clients.append(client)
+            stopped = self.stopped
+        if stopped:
+            client.abort()
+
+    def stop(self) -> None:
+        with self._cond:
+            self.stopped = True
+            clients = list(self._clients)
+            self._cond.notify_all()
+        for client in clients:
+            client.abort()
 
 
 class SyncEngine:
@@ -74,6 +139,9 @@ class SyncEngine:
         *,
         window_days: int = 30,
         long_poll_seconds: float = 20.0,
+        timeout: float = 10.0,
+        backoff: tuple[float, float] = (BACKOFF_START, BACKOFF_MAX),
+        push_batch: int = PUSH_BATCH,
         transport: Any = None,
         on_status: Callable[[SyncStatus], None] | None = None,
     ):
@@ -81,46 +149,70 @@ class SyncEngine:
         self.server_url = server_url
         self.window_days = window_days
         self.long_poll_seconds = long_poll_seconds
+        self.timeout = timeout
+        self.backoff = backoff
+        self.push_batch = push_batch
         self._transport = transport
         self._on_status = on_status
         self._token = token
         self._lock = threading.Lock()
+        self._push_lock = threading.Lock()  # one pusher at a time (threads, sync_once)
         self._status = SyncStatus(login_required=not token)
-        self._stop = threading.Event()
-        self._push_wake = threading.Event()
-        self._pull_wake = threading.Event()
+        # Per direction: did the last attempt reach the server (None: nothing
+        # to say, e.g. nothing to push), and its error; "auth" for a 401.
+        self._reached: dict[str, bool | None] = {"push": None, "pull": None}
+        self._errors: dict[str, str] = {"push": "", "pull": "", "auth": "", "local": ""}
+        self._persisted: dict[str, Any] = {}
+        self._persisted_at = 0.0
+        self._run = _Run()
+        self._run.stop()  # not started yet
         self._threads: list[threading.Thread] = []
         self._reference_due = 0.0
 
     # --- control -----------------------------------------------------------
 
     def start(self) -> None:
-        """Start the background threads."""
-        self._stop.clear()
-        for name, target in (("sync-push", self._push_loop), ("sync-pull", self._pull_loop)):
-            thread = threading.Thread(target=target, name=name, daemon=True)
+        """Start the background threads (a no-op if they run)."""
+        if not self._run.stopped:
+            return
+        run = self._run = _Run()
+        self._threads = []
+        for name, loop in (("sync-push", self._push_loop), ("sync-pull", self._pull_loop)):
+            thread = threading.Thread(target=self._thread_main, args=(loop, run), name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop the threads (a long poll in flight is abandoned)."""
-        self._stop.set()
-        self._push_wake.set()
-        self._pull_wake.set()
+        """Stop the threads; requests in flight (a long poll) are cut off."""
+        self._run.stop()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
-        self._threads.clear()
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():  # pragma: no cover - would be a bug
+                log.warning("sync thread %s did not stop within %.1f s", thread.name, timeout)
+        self._threads = []
+        self._update(syncing=False)
+
+    @property
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self._threads) and not self._run.stopped
 
     def wake(self) -> None:
         """A local change was written: push now rather than at the next tick."""
-        self._push_wake.set()
+        self._run.signal("push", "write")
+
+    def retry_now(self) -> None:
+        """End any backoff and try the server now (a "retry" key in the UI)."""
+        self._run.signal("push", "kick")
+        self._run.signal("pull", "kick")
 
     def set_token(self, token: str) -> None:
-        """A new token after (re-)login; the outbox is sent as it was."""
+        """A new token after (re-)login ('' after logout); the outbox is sent as it was."""
         self._token = token
-        self._update(login_required=False, last_error="")
-        self._push_wake.set()
-        self._pull_wake.set()
+        with self._lock:
+            self._errors["auth"] = "" if token else "logged out: log in to send and receive"
+        self._show_channels(login_required=not token)
+        self.retry_now()
 
     @property
     def status(self) -> SyncStatus:
@@ -132,90 +224,193 @@ class SyncEngine:
     def sync_once(self) -> SyncStatus:
         """Push everything, pull until caught up, refresh reference data.
 
-        Runs in the calling thread; errors end up in the returned status.
+        Runs in the calling thread; network errors end up in the returned
+        status (a broken cache file raises).
         """
+        run = _Run()
         cache, client = self._open()
         try:
-            self._guard(lambda: self._push_all(cache, client))
-            self._guard(lambda: self._pull_round(cache, client, wait=0))
             self._refresh_counts(cache)
+            pushed = self._guard(run, "push", cache, client, lambda: self._push_all(cache, client, run))
+            if not self.status.login_required:
+                pulled = self._guard(run, "pull", cache, client,
+                                     lambda: self._pull_round(cache, client, run, wait=0))
+                if pushed and pulled and cache.pending_events(1):
+                    # the pull delivered or released something (e.g. a held item)
+                    self._guard(run, "push", cache, client, lambda: self._push_all(cache, client, run))
+            self._refresh_counts(cache)
+            self._persist(cache, force=True)
         finally:
             cache.close()
             client.close()
         return self.status
 
-    # --- loops -------------------------------------------------------------
+    # --- threads -----------------------------------------------------------
 
-    def _push_loop(self) -> None:
-        cache, client = self._open()
-        backoff = Backoff()
+    def _thread_main(self, loop: Callable[[_Run, Any, ServerClient], None], run: _Run) -> None:
+        opened = self._open_until_stopped(run, "push" if loop == self._push_loop else "pull")
+        if opened is None:
+            return
+        cache, client = opened
         try:
-            while not self._stop.is_set():
+            loop(run, cache, client)
+        except BaseException:  # pragma: no cover - the loops catch everything
+            log.exception("sync thread %s ended by an error", threading.current_thread().name)
+            raise
+        finally:
+            client.close()
+            cache.close()
+
+    def _open_until_stopped(self, run: _Run, who: str) -> tuple[Any, ServerClient] | None:
+        backoff = Backoff(*self.backoff)
+        while not run.stopped:
+            try:
+                cache, client = self._open()
+            except Exception as exc:
+                log.exception("sync: cannot open the local cache %s", self.cache_path)
+                self._set_error("local", f"cannot open the local cache: {type(exc).__name__}: {exc}")
+                run.wait(who, backoff.next_delay(), {"kick"})
+                continue
+            run.add_client(client)
+            return cache, client
+        return None
+
+    def _push_loop(self, run: _Run, cache: Any, client: ServerClient) -> None:
+        backoff = Backoff(*self.backoff)
+        self._safely(lambda: self._load_persisted(cache))
+        while not run.stopped:
+            try:
+                self._refresh_counts(cache)
                 if self.status.login_required:
-                    self._wait(self._push_wake, None)
+                    run.wait("push", None, {"kick"})
                     continue
-                if self._guard(lambda: self._push_all(cache, client)):
+                was_online = self.status.online
+                if self._guard(run, "push", cache, client, lambda: self._push_all(cache, client, run)):
                     backoff.reset()
                     self._refresh_counts(cache)
-                    self._wait(self._push_wake, 5.0)
-                else:
-                    self._refresh_counts(cache)
-                    self._wait(self._push_wake if self.status.login_required else None, backoff.next_delay())
-        finally:
-            cache.close()
-            client.close()
-
-    def _pull_loop(self) -> None:
-        cache, client = self._open()
-        backoff = Backoff()
-        try:
-            while not self._stop.is_set():
-                if self.status.login_required:
-                    self._wait(self._pull_wake, None)
+                    if not was_online and self.status.online:
+                        run.signal("pull", "kick")
+                    run.wait("push", PUSH_IDLE_SECONDS, {"write", "kick"})
                     continue
-                wait = self.long_poll_seconds if self.status.online else 0
-                if self._guard(lambda: self._pull_round(cache, client, wait=wait)):
+                self._refresh_counts(cache)
+                self._back_off(run, "push", backoff.next_delay(), cache)
+            except Exception as exc:  # only a bug gets here; never let the thread die
+                self._unexpected(run, "push", exc)
+                run.wait("push", backoff.next_delay(), {"kick"})
+
+    def _pull_loop(self, run: _Run, cache: Any, client: ServerClient) -> None:
+        backoff = Backoff(*self.backoff)
+        while not run.stopped:
+            try:
+                if self.status.login_required:
+                    run.wait("pull", None, {"kick"})
+                    continue
+                was_online = self.status.online
+                wait = self.long_poll_seconds if was_online else 0
+                started = time.monotonic()
+                got: list[int] = []
+                if self._guard(run, "pull", cache, client,
+                               lambda: got.append(self._pull_round(cache, client, run, wait=wait))):
                     backoff.reset()
                     self._refresh_counts(cache)
-                else:
-                    self._wait(None, backoff.next_delay())
-        finally:
-            cache.close()
-            client.close()
+                    if not was_online:
+                        run.signal("push", "kick")
+                    if wait and not got[0] and time.monotonic() - started < MIN_POLL_SECONDS:
+                        run.wait("pull", MIN_POLL_SECONDS, {"kick"})  # a server that does not long-poll
+                    continue
+                run.wait("pull", backoff.next_delay(), {"kick"})
+            except Exception as exc:
+                self._unexpected(run, "pull", exc)
+                run.wait("pull", backoff.next_delay(), {"kick"})
+
+    def _back_off(self, run: _Run, who: str, delay: float, cache: Any) -> None:
+        """Wait *delay* (or until kicked); local writes meanwhile only update the counts."""
+        deadline = time.monotonic() + delay
+        while not run.stopped:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            got = run.wait(who, left, {"write", "kick"})
+            if "kick" in got:
+                return
+            if "write" in got:
+                self._refresh_counts(cache)
 
     # --- the work ----------------------------------------------------------
 
-    def _push_all(self, cache: Any, client: ServerClient) -> None:
-        client.token = self._token
-        while not self._stop.is_set():
-            batch = cache.pending_events(PUSH_BATCH)
-            if not batch:
-                return
-            self._update(syncing=True)
-            try:
-                answer = client.push(batch)
-            except RequestRefused:
-                # The server refused the batch as a whole: find the bad event(s)
-                # one by one, and keep them as rejected with the server's reason.
-                self._push_singly(cache, client, batch)
-                continue
-            finally:
-                self._update(syncing=False)
-            cache.mark_results([r.model_dump() for r in answer.results])
-            self._contact()
+    def _push_all(self, cache: Any, client: ServerClient, run: _Run) -> None:
+        with self._push_lock:
+            client.token = self._token
+            size = self.push_batch
+            while not run.stopped:
+                batch = self._valid_only(cache, cache.pending_events(size))
+                if batch is None:
+                    continue  # invalid ones were set aside; look again
+                if not batch:
+                    self._channel("push", None, "")  # nothing (more) to send: no push problem
+                    return
+                cache.mark_attempt([e["event_id"] for e in batch])
+                self._update(syncing=True)
+                try:
+                    answer = client.push(batch)
+                except RequestRefused as exc:
+                    if exc.status == 413 and len(batch) > 1:
+                        size = max(1, len(batch) // 2)  # too big a body: smaller batches
+                        continue
+                    if exc.status == 413:  # one change larger than the server takes
+                        cache.mark_results([{"event_id": batch[0]["event_id"], "status": "rejected",
+                                             "reason": f"too large for the server: {exc.message}"}])
+                        continue
+                    if exc.status != 422:
+                        raise  # not about the events (e.g. 403, 404): keep them, try later
+                    # The server refused the batch as a whole: find the bad event(s)
+                    # one by one, and keep them as rejected with the server's reason.
+                    self._push_singly(cache, client, batch, run)
+                    continue
+                finally:
+                    self._update(syncing=False)
+                cache.mark_results([r.model_dump() for r in answer.results])
+                self._contact(cache, "push")
 
-    def _push_singly(self, cache: Any, client: ServerClient, batch: list[dict]) -> None:
+    def _valid_only(self, cache: Any, batch: list[dict]) -> list[dict] | None:
+        """*batch* if every event passes the wire model; else set the invalid
+        ones aside as rejected (they could never be sent) and return None."""
+        from pydantic import ValidationError
+
+        from .protocol import EventIn, describe_validation_error
+
+        bad = []
         for event in batch:
+            try:
+                EventIn.model_validate(event)
+            except ValidationError as exc:
+                reason = f"not a valid change (seat side): {describe_validation_error(exc)}"
+                bad.append({"event_id": event.get("event_id"), "status": "rejected", "reason": reason})
+        if not bad:
+            return batch
+        if not cache.mark_results(bad)["problems"]:
+            raise RuntimeError("the outbox holds a change that can neither be sent nor set aside")
+        return None
+
+    def _push_singly(self, cache: Any, client: ServerClient, batch: list[dict], run: _Run) -> None:
+        for event in batch:
+            if run.stopped:
+                return
             try:
                 answer = client.push([event])
             except RequestRefused as exc:
+                if exc.status != 422:
+                    raise
                 cache.mark_results([{"event_id": event["event_id"], "status": "rejected", "reason": exc.message}])
             else:
                 cache.mark_results([r.model_dump() for r in answer.results])
-        self._contact()
+            self._contact(cache, "push")
 
-    def _pull_round(self, cache: Any, client: ServerClient, *, wait: float) -> None:
-        """Pull pages until the feed has no more (the first may long-poll)."""
+    def _pull_round(self, cache: Any, client: ServerClient, run: _Run, *, wait: float) -> int:
+        """Pull pages until the feed has no more (the first may long-poll).
+
+        Returns the number of events applied.
+        """
         client.token = self._token
         if time.monotonic() >= self._reference_due:
             self._refresh_reference(cache, client)
@@ -223,16 +418,28 @@ class SyncEngine:
         cursor = cache.get_state("cursor", "")
         if not cursor:
             cursor = self._take_snapshot(cache, client)
-        while not self._stop.is_set():
-            page = client.changes(cursor, wait=wait)
+        applied = 0
+        while not run.stopped:
+            try:
+                page = client.changes(cursor, wait=wait)
+            except RequestRefused as exc:
+                if exc.status != 400 or "cursor" not in exc.message:
+                    raise
+                log.warning("sync: the server refused our cursor (%s); taking a new snapshot", exc)
+                cursor = self._take_snapshot(cache, client)
+                continue
+            if run.stopped:
+                break
             cache.apply_pulled(
                 [e.model_dump(mode="json") for e in page.events], page.cases, page.cursor
             )
+            applied += len(page.events)
             cursor = page.cursor
-            self._contact()
+            self._contact(cache, "pull")
             if not page.has_more:
-                return
+                break
             wait = 0
+        return applied
 
     def _take_snapshot(self, cache: Any, client: ServerClient) -> str:
         """First contact: recent case summaries, then the feed from that point."""
@@ -250,43 +457,127 @@ class SyncEngine:
     def _refresh_reference(self, cache: Any, client: ServerClient) -> None:
         for kind in REFERENCE_KINDS:
             have = cache.reference_version(kind)
-            answer = client.reference(kind, have)
-            items = list(answer.items)
-            while answer.has_more:
-                answer = client.reference(kind, items[-1].version)
-                items += answer.items
-            if items or answer.version != have:
-                cache.replace_reference(kind, [i.model_dump() for i in items], answer.version)
+            try:
+                items, version = self._reference_items(client, kind, have)
+            except RequestRefused as exc:  # e.g. an older server without this kind
+                log.warning("sync: reference data %r not available: %s", kind, exc)
+                continue
+            if items or (version is not None and version != have):
+                cache.replace_reference(kind, [i.model_dump() for i in items], version)
+
+    @staticmethod
+    def _reference_items(client: ServerClient, kind: str, have: int) -> tuple[list[Any], int | None]:
+        """Every item of *kind* changed after version *have*, and the version to store.
+
+        The server pages by version only, and one upload gives all its items
+        the same version: a page that ends inside a version is cut back to
+        the version before it and the next page starts there, so no item is
+        skipped. If one version alone overflows a page the items are kept but
+        the version is not stored (None), so the next refresh asks again.
+        """
+        items: list[Any] = []
+        since, limit = have, None
+        while True:
+            answer = client.reference(kind, since, limit)
+            page = list(answer.items)
+            if not answer.has_more or not page:
+                return items + page, answer.version
+            last = page[-1].version
+            whole = [i for i in page if i.version < last]
+            if whole:
+                items += whole
+                since, limit = whole[-1].version, None
+            elif limit is None:
+                limit = REFERENCE_PAGE_MAX  # one version fills the page: ask for the largest page
+            else:  # cannot page past it safely
+                log.warning("sync: reference %r version %s is larger than a page", kind, last)
+                return items + page, None
 
     # --- helpers -----------------------------------------------------------
 
     def _open(self) -> tuple[Any, ServerClient]:
         from local_cache import LocalCache
 
-        return LocalCache.open(self.cache_path), ServerClient(
-            self.server_url, self._token, transport=self._transport
-        )
+        cache = LocalCache.open(self.cache_path)
+        client = ServerClient(self.server_url, self._token, timeout=self.timeout, transport=self._transport)
+        return cache, client
 
-    def _guard(self, work: Callable[[], None]) -> bool:
-        """Run *work*; turn network trouble into status. True on success."""
+    def _guard(self, run: _Run, channel: str, cache: Any, client: ServerClient,
+               work: Callable[[], Any]) -> bool:
+        """Run *work* (a push or a pull); turn trouble into status. True on success."""
         try:
             work()
+            self._set_error("local", "")
             return True
         except LoginRequired as exc:
-            self._update(login_required=True, last_error=f"login required: {exc}")
+            if run.stopped or client.token != self._token:
+                return False  # stopping, or a new token came meanwhile: just try again
+            with self._lock:
+                self._errors["auth"] = f"login required: {exc}"
+            self._show_channels(login_required=True)
+            self._safely(lambda: self._persist(cache, force=True))
         except ServerUnavailable as exc:
-            self._offline(str(exc))
-        except RequestRefused as exc:
-            self._update(last_error=f"server refused: {exc}")
+            if not run.stopped:
+                self._channel(channel, False, str(exc))
+                self._safely(lambda: self._persist(cache))
+        except RequestRefused as exc:  # the server answered, but not with what we need
+            if not run.stopped:
+                self._channel(channel, True, f"server refused: {exc}")
+        except Exception as exc:  # a bug, a locked or broken cache file...
+            self._unexpected(run, channel, exc)
         return False
 
-    def _contact(self) -> None:
-        self._update(online=True, offline_since="", last_success=clock.now_iso(), last_error="")
+    def _unexpected(self, run: _Run, channel: str, exc: Exception) -> None:
+        if run.stopped:
+            return
+        log.error("sync: unexpected error in %s", threading.current_thread().name, exc_info=exc)
+        self._update(syncing=False)
+        self._set_error("local", f"internal error ({channel}): {type(exc).__name__}: {exc}"[:500])
 
-    def _offline(self, error: str) -> None:
+    def _safely(self, work: Callable[[], Any]) -> None:
+        try:
+            work()
+        except Exception:
+            log.exception("sync: could not record the sync state")
+
+    def _contact(self, cache: Any, channel: str) -> None:
+        self._channel(channel, True, "")
+        self._safely(lambda: self._persist(cache))
+
+    def _set_error(self, kind: str, error: str) -> None:
         with self._lock:
-            since = self._status.offline_since or clock.now_iso()
-        self._update(online=False, offline_since=since, syncing=False, last_error=error)
+            if self._errors[kind] == error:
+                return
+            self._errors[kind] = error
+        self._show_channels()
+
+    def _channel(self, channel: str, reached: bool | None, error: str) -> None:
+        """Record how the last push or pull went, and show the result."""
+        with self._lock:
+            self._reached[channel] = reached
+            self._errors[channel] = error
+        self._show_channels(success=bool(reached) and not error)
+
+    def _show_channels(self, *, success: bool = False, **also: Any) -> None:
+        """Derive online / offline_since / last_error from both directions.
+
+        Online: the server was reached and neither direction is failing.
+        The error shown: login first, then push, pull, then a local one.
+        """
+        with self._lock:
+            reached = self._reached.values()
+            online = True in reached and False not in reached
+            since = "" if online else self._status.offline_since
+            if not online and not since and False in reached:
+                since = clock.now_iso()
+            error = next((e for k in ("auth", "push", "pull", "local") if (e := self._errors[k])), "")
+        error = " ".join(error.split())  # one line for the status bar
+        changes: dict[str, Any] = {"online": online, "offline_since": since, "last_error": error, **also}
+        if success:
+            changes["last_success"] = clock.now_iso()
+        if not online:
+            changes["syncing"] = False
+        self._update(**changes)
 
     def _refresh_counts(self, cache: Any) -> None:
         self._update(
@@ -295,16 +586,84 @@ class SyncEngine:
             problems=len(cache.problems()),
         )
 
+    def _persist(self, cache: Any, *, force: bool = False) -> None:
+        """Keep the connection state in the cache (for `sync status`), sparingly."""
+        status = self.status
+        record = {
+            "server_url": self.server_url,
+            "online": status.online,
+            "offline_since": status.offline_since,
+            "last_success": status.last_success,
+            "login_required": status.login_required,
+            "last_error": status.last_error,
+        }
+        key = {k: v for k, v in record.items() if k != "last_success"}
+        now = time.monotonic()
+        with self._lock:
+            due = force or key != self._persisted or now - self._persisted_at >= PERSIST_EVERY_SECONDS
+            if due:
+                self._persisted, self._persisted_at = key, now
+        if due:
+            cache.set_state(STATUS_KEY, {**record, "recorded_at": clock.now_iso()})
+            if status.last_success:
+                cache.set_state("last_success", status.last_success)
+
+    def _load_persisted(self, cache: Any) -> None:
+        """Show when we last reached the server before this start."""
+        saved = cache.get_state(STATUS_KEY) or {}
+        if isinstance(saved, dict) and saved.get("server_url", self.server_url) == self.server_url:
+            with self._lock:
+                last = self._status.last_success
+            if not last and saved.get("last_success"):
+                self._update(last_success=str(saved["last_success"]))
+
     def _update(self, **changes: Any) -> None:
         with self._lock:
-            self._status = replace(self._status, **changes)
-            status = self._status
+            new = replace(self._status, **changes)
+            if new == self._status:
+                return
+            self._status = new
         if self._on_status is not None:
-            self._on_status(status)
+            try:
+                self._on_status(new)
+            except Exception:
+                log.exception("sync: the status callback failed")
 
-    def _wait(self, event: threading.Event | None, timeout: float | None) -> None:
-        if event is None:
-            self._stop.wait(timeout)
-            return
-        event.wait(timeout)
-        event.clear()
+
+def cache_status(cache: Any) -> dict[str, Any]:
+    """The seat's sync state as kept in its cache, for `sync status` (no network).
+
+    Keys: online, offline_since, last_success, login_required, last_error,
+    recorded_at, server_url (as the engine last recorded them), outbox
+    (counts per state, plus ``held``), outbox_depth, oldest_pending_seconds,
+    problems (list, see LocalCache.problems), cursor, change_seq (the change
+    number behind the cursor, or None), seat_no, operator_id.
+    """
+    from .protocol import decode_cursor
+
+    saved = cache.get_state(STATUS_KEY) or {}
+    if not isinstance(saved, dict):
+        saved = {}
+    base = asdict(SyncStatus())
+    cursor = cache.get_state("cursor", "") or ""
+    try:
+        seq: int | None = decode_cursor(cursor) if cursor else None
+    except ValueError:
+        seq = None
+    return {
+        "online": bool(saved.get("online", base["online"])),
+        "offline_since": str(saved.get("offline_since") or ""),
+        "last_success": str(saved.get("last_success") or cache.get_state("last_success", "") or ""),
+        "login_required": bool(saved.get("login_required", False)),
+        "last_error": str(saved.get("last_error") or ""),
+        "recorded_at": str(saved.get("recorded_at") or ""),
+        "server_url": str(saved.get("server_url") or ""),
+        "outbox": cache.outbox_counts(),
+        "outbox_depth": cache.outbox_depth(),
+        "oldest_pending_seconds": cache.oldest_pending_age_seconds(),
+        "problems": cache.problems(),
+        "cursor": cursor,
+        "change_seq": seq,
+        "seat_no": cache.get_state("seat_no"),
+        "operator_id": cache.get_state("operator_id", ""),
+    }
