@@ -9,6 +9,7 @@ config's ``[keymap]`` table (binding id -> keys) through ``App.set_keymap``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -16,6 +17,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
+from operator_tui.sync import SyncStatus
 from screens.status_bar import SeatInfo, StatusBar
 
 STATUS_SECONDS = 0.5
@@ -90,7 +92,7 @@ class OperatorApp(App[None]):
 
     def refresh_status(self) -> None:
         """Twice a second: the status bars, and a login prompt when the server wants one."""
-        status = self.seat.status()
+        status = self.live_outbox(self.seat.status())
         info = self.seat_info()
         screen = self.screen
         if not isinstance(screen, ModalScreen) and screen.is_mounted and not screen.query(StatusBar):
@@ -101,6 +103,19 @@ class OperatorApp(App[None]):
         if status.login_required and self.seat.operator is not None and not self.login_open:
             if self._relogin_snoozed_until <= self._clock():
                 self.action_login()
+
+    def live_outbox(self, status: SyncStatus) -> SyncStatus:
+        """*status* with the outbox depth and oldest age read now from the cache.
+
+        The engine refreshes its counts only between rounds (offline: up to
+        its backoff, 30 s); two indexed local reads keep the age honest.
+        """
+        try:
+            depth = self.seat.cache.outbox_depth()
+            age = self.seat.cache.oldest_pending_age_seconds() if depth else None
+        except Exception:  # the cache is closing or broken: show what the engine knows
+            return status
+        return replace(status, outbox_depth=depth, oldest_pending_seconds=age)
 
     @staticmethod
     def _clock() -> float:

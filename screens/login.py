@@ -52,6 +52,9 @@ class LoginScreen(ModalScreen[Any]):
 
     BINDINGS = [
         Binding("escape", "later", "Later (work offline)", id="login.later"),
+        # a modal screen hides the app's keys: repeat the ones that make sense here
+        Binding("f1", "app.help", "Help", id="login.help"),
+        Binding("ctrl+q", "app.request_quit", "Quit", id="login.quit"),
     ]
 
     def __init__(self, seat: Any, *, relogin: bool = False) -> None:
@@ -84,12 +87,14 @@ class LoginScreen(ModalScreen[Any]):
             yield Label("Password")
             yield Input(password=True, placeholder="password", id="password", max_length=256)
             yield Static("", id="login-error", markup=False)
+            yield Static("", id="login-detail", markup=False)
             yield Button("Log in", id="login-button", variant="primary")
             yield Static(inert(f"server: {self.seat.server_url}", True), id="login-server")
         yield StatusBar()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#login-detail").display = False
         if self.query_one("#operator-id", Input).value:
             self.query_one("#password", Input).focus()
 
@@ -129,26 +134,34 @@ class LoginScreen(ModalScreen[Any]):
         try:
             operator = self.seat.login(operator_id, password)
         except Exception as exc:  # every failure is shown, none is fatal
-            self.app.call_from_thread(self._failed, login_error_text(exc))
+            from operator_tui.client import LoginRequired, RequestRefused
+
+            plain = isinstance(exc, (LoginRequired, RequestRefused, ValueError))
+            detail = "" if plain else f"{type(exc).__name__}: {exc}"
+            self.app.call_from_thread(self._failed, login_error_text(exc), detail)
         else:
             self.app.call_from_thread(self._succeeded, operator)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: str, detail: str = "") -> None:
         self.busy = False
         self.query_one("#login-button", Button).disabled = False
         password = self.query_one("#password", Input)
         password.value = ""
         password.focus()
-        self.show_error(message)
+        self.show_error(message, detail=detail)
 
     def _succeeded(self, operator: Any) -> None:
         self.busy = False
         self.dismiss(operator)
 
-    def show_error(self, message: str, *, error: bool = True) -> None:
+    def show_error(self, message: str, *, error: bool = True, detail: str = "") -> None:
+        """The message line; *detail* (the technical reason) goes below it, small."""
         box = self.query_one("#login-error", Static)
         box.set_class(error, "-error")
         box.update(Content(message))
+        more = self.query_one("#login-detail", Static)
+        more.display = bool(detail)
+        more.update(inert(detail, limit=300))
 
     @property
     def error_text(self) -> str:

@@ -378,3 +378,34 @@ async def test_injection_strings_render_literally(seat: Seat) -> None:
         assert INJECTION_SHOWN in text
         assert "[red]名字[/red]" in text
         assert app.is_running  # nothing was clicked into quitting
+
+
+async def test_login_screen_keeps_help_and_quit(fresh_seat: Seat) -> None:
+    """The login modal hides the app's keys; F1 and Ctrl+Q still work there."""
+    app = OperatorApp(fresh_seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, LoginScreen)
+        await pilot.press("ctrl+n")  # no session: no new case
+        assert isinstance(app.screen, LoginScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_global_keys_open_case_form_and_knowledge_base(seat: Seat) -> None:
+    app = OperatorApp(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_idle(pilot)
+        await pilot.press("ctrl+n")
+        await wait_idle(pilot)
+        assert type(app.screen).__name__ == "CaseFormScreen"
+        assert app.screen.query(StatusBar)  # every full screen shows the status bar
+        await pilot.press("escape")
+        await wait_idle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("f3")
+        await wait_idle(pilot)
+        assert type(app.screen).__name__ == "KbLookupScreen"

@@ -96,6 +96,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     os.environ["TZ"] = "UTC"
     time.tzset()
     monkeypatch.setattr(worklists, "local_now", lambda: NOW)
+    monkeypatch.setattr(OperatorApp, "live_outbox", lambda self, status: status)  # the fixed status
     yield
     if old_tz is None:
         os.environ.pop("TZ", None)
