@@ -6,8 +6,9 @@ SQLite connection) and returns plain data; the screens turn it into cells.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime, time, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from operator_tui.domain import DISTRICTS
@@ -20,13 +21,6 @@ SEARCH_LIMIT = 100
 def local_now() -> datetime:
     """Now, in the seat's local time zone (tests replace this)."""
     return datetime.now().astimezone()
-
-
-def start_of_today_utc() -> str:
-    """Local midnight as the cache's UTC key text (``...T..:..:..ffffffZ``)."""
-    now = local_now()
-    midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
-    return midnight.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def local_time(iso_time: str | None, with_date: bool = False) -> str:
@@ -105,21 +99,30 @@ def load_names(cache: Any, language: str, old: Names | None = None) -> Names:
 
 
 def my_cases_today(cache: Any, operator_id: str, limit: int = MY_CASES_LIMIT) -> list[dict[str, Any]]:
-    """Cases this operator created since local midnight, newest first.
+    """Cases this operator created today at this seat, newest first.
 
-    Reads the cache's ``cases`` table directly (indexed on created_at): the
-    LocalCache API has no per-operator listing yet.
+    Case numbers are made on the seat (``YYMMDD-SSS-NNNN-C``), so today's
+    cases of this seat are one range of the cache's unique index on
+    ``case_no``: cheap enough to run every few seconds even when the cache
+    holds a whole centre's month. Cases the operator made today at another
+    seat are not listed (search finds them). Reads the ``cases`` table
+    directly: the LocalCache API has no per-seat listing yet.
     """
-    if not operator_id:
+    seat_no = cache.seat_no
+    if not operator_id or not seat_no:
         return []
+    prefix = f"{local_now():%y%m%d}-{int(seat_no):03d}-"
     rows = cache.db.execute(
-        "SELECT state, local, server_version FROM cases WHERE created_at >= ? "
-        "AND json_extract(state, '$.created_by') = ? ORDER BY created_at DESC LIMIT ?",
-        (start_of_today_utc(), operator_id, limit),
+        "SELECT state, local, server_version FROM cases WHERE case_no >= ? AND case_no < ? "
+        "ORDER BY case_no DESC LIMIT ?",
+        (prefix, prefix[:-1] + ".", limit * 2),  # "." sorts right after "-"
     ).fetchall()
-    import json
-
-    return [{**json.loads(s), "local": bool(lo), "server_version": sv} for s, lo, sv in rows]
+    out = []
+    for state_json, local, server_version in rows:
+        state = json.loads(state_json)
+        if state.get("created_by") == operator_id:
+            out.append({**state, "local": bool(local), "server_version": server_version})
+    return out[:limit]
 
 
 def pending_items(cache: Any, limit: int = PENDING_LIMIT) -> tuple[list[dict[str, Any]], int]:

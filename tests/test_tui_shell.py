@@ -19,9 +19,11 @@ import pytest
 from central_server.demo_data import DEMO_PASSWORD
 from central_server.seed import seed_demo
 from operator_tui import clock
+from operator_tui.case_numbers import make_case_no
 from operator_tui.app import OperatorApp
 from operator_tui.embedded_server import EmbeddedServer, free_port
 from operator_tui.seat import Seat, SeatPaths
+from screens import worklists
 from screens.case_view import CaseViewScreen
 from screens.confirm import ConfirmQuitScreen
 from screens.help import HelpScreen
@@ -360,19 +362,20 @@ async def test_palette_command_runs_the_action(seat: Seat) -> None:
 async def test_injection_strings_render_literally(seat: Seat) -> None:
     """Markup, click actions and escape codes in case text are shown as text."""
     base = next(c for c in seat.cache.recent_cases(50) if not c["local"])
-    evil = {**base, "case_no": "261129-999-0001-7", "description": INJECTION, "name": "[red]名字[/red]",
+    evil_no = make_case_no(worklists.local_now().date(), seat.cache.seat_no, 9000)
+    evil = {**base, "case_no": evil_no, "description": INJECTION, "name": "[red]名字[/red]",
             "created_by": "op1", "created_at": clock.now_iso(), "version": base["version"]}
-    seat.cache.apply_snapshot([evil])
+    seat.cache.apply_snapshot([evil])  # as if the server sent it
     app = OperatorApp(seat)
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         home = app.screen
-        assert "261129-999-0001-7" in [k for k, _ in home.rows["today"]]
-        row = dict(home.rows["today"])["261129-999-0001-7"]
+        assert evil_no in [k for k, _ in home.rows["today"]]
+        row = dict(home.rows["today"])[evil_no]
         assert row[5].startswith("[bold]x[/bold] [@click=app.quit]")
         assert "\x1b" not in row[5] and "\u202e" not in row[5]
         assert "[bold]x[/bold] [@click=app.quit]click me[/]" in screen_text(app)
-        app.push_screen(CaseViewScreen(seat, "261129-999-0001-7"))
+        app.push_screen(CaseViewScreen(seat, evil_no))
         await pilot.pause()
         text = screen_text(app)
         assert INJECTION_SHOWN in text
