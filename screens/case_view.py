@@ -71,6 +71,9 @@ def field_lines(case: dict[str, Any], names: wl.Names) -> tuple[list[Content], l
         right.append(_line("Merged into", case.get("merged_into"), "bold"))
     if case.get("linked_to"):
         right.append(_line("Linked to", case.get("linked_to")))
+    if case.get("handle_seconds"):
+        seconds = int(case["handle_seconds"])
+        right.append(_line("Handle time", f"{seconds // 60}m{seconds % 60:02d}s"))
     if case.get("extension_pending_hours"):
         right.append(_line("Extension", f"{case['extension_pending_hours']}h requested"))
     return left, right
