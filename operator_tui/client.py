@@ -201,8 +201,9 @@ class ServerClient:
         self.token = answer.token
         return answer
 
-    def push(self, events: list[dict[str, Any]]) -> PushResponse:
-        body = PushRequest(events=[EventIn.model_validate(e) for e in events])
+    def push(self, events: list[Any]) -> PushResponse:
+        """Send *events* (EventIn models, or dicts that are validated here)."""
+        body = PushRequest(events=[e if isinstance(e, EventIn) else EventIn.model_validate(e) for e in events])
         answer = self._request(
             "POST", "/v1/events", PushResponse,
             content=body.model_dump_json(), extra_headers={"Content-Type": "application/json"},

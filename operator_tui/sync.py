@@ -349,7 +349,7 @@ class SyncEngine:
                 if not batch:
                     self._channel("push", None, "")  # nothing (more) to send: no push problem
                     return
-                cache.mark_attempt([e["event_id"] for e in batch])
+                cache.mark_attempt([e.event_id for e in batch])
                 self._update(syncing=True)
                 try:
                     answer = client.push(batch)
@@ -358,7 +358,7 @@ class SyncEngine:
                         size = max(1, len(batch) // 2)  # too big a body: smaller batches
                         continue
                     if exc.status == 413:  # one change larger than the server takes
-                        cache.mark_results([{"event_id": batch[0]["event_id"], "status": "rejected",
+                        cache.mark_results([{"event_id": batch[0].event_id, "status": "rejected",
                                              "reason": f"too large for the server: {exc.message}"}])
                         continue
                     if exc.status != 422:
@@ -372,27 +372,27 @@ class SyncEngine:
                 cache.mark_results([r.model_dump() for r in answer.results])
                 self._contact(cache, "push")
 
-    def _valid_only(self, cache: Any, batch: list[dict]) -> list[dict] | None:
-        """*batch* if every event passes the wire model; else set the invalid
+    def _valid_only(self, cache: Any, batch: list[dict]) -> list[Any] | None:
+        """*batch* as wire models if every event passes; else set the invalid
         ones aside as rejected (they could never be sent) and return None."""
         from pydantic import ValidationError
 
         from .protocol import EventIn, describe_validation_error
 
-        bad = []
+        good, bad = [], []
         for event in batch:
             try:
-                EventIn.model_validate(event)
+                good.append(EventIn.model_validate(event))
             except ValidationError as exc:
                 reason = f"not a valid change (seat side): {describe_validation_error(exc)}"
                 bad.append({"event_id": event.get("event_id"), "status": "rejected", "reason": reason})
         if not bad:
-            return batch
+            return good
         if not cache.mark_results(bad)["problems"]:
             raise RuntimeError("the outbox holds a change that can neither be sent nor set aside")
         return None
 
-    def _push_singly(self, cache: Any, client: ServerClient, batch: list[dict], run: _Run) -> None:
+    def _push_singly(self, cache: Any, client: ServerClient, batch: list[Any], run: _Run) -> None:
         for event in batch:
             if run.stopped:
                 return
@@ -401,7 +401,7 @@ class SyncEngine:
             except RequestRefused as exc:
                 if exc.status != 422:
                     raise
-                cache.mark_results([{"event_id": event["event_id"], "status": "rejected", "reason": exc.message}])
+                cache.mark_results([{"event_id": event.event_id, "status": "rejected", "reason": exc.message}])
             else:
                 cache.mark_results([r.model_dump() for r in answer.results])
             self._contact(cache, "push")
