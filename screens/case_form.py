@@ -20,14 +20,21 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Checkbox, Footer, Input, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from operator_tui import clock
 from operator_tui.domain import DISTRICTS, Channel, Rejected, Urgency
 from operator_tui.protocol import DESCRIPTION_MAX, SHORT_MAX, TEXT_MAX, normalize_phone
 from operator_tui.text import clean
 from screens.caller_history import CallerHistory
-from screens.case_widgets import APPEAL_KEYS, APPEAL_LABELS, APPEAL_ORDER, AppealTypeBar, ChoiceField
+from screens.case_widgets import (
+    APPEAL_KEYS,
+    APPEAL_LABELS,
+    APPEAL_ORDER,
+    AppealTypeBar,
+    ChoiceField,
+    QuietFooter,
+)
 from screens.category_picker import CategoryPicker, DistrictPicker, FilterPicker, line
 from screens.dispatch import DispatchScreen
 from screens.kb_lookup import KbLookupScreen
@@ -104,6 +111,10 @@ class CaseFormScreen(Screen[str | None]):
         Binding("f2", "copy_previous", "Copy prev.", id="case_form.copy_previous", priority=True),
         Binding("ctrl+l", "link_previous", "Link prev.", id="case_form.link_previous", priority=True),
         Binding("escape", "back", "Back", id="case_form.back"),
+        Binding("tab", "next_field", "Next field", show=False, priority=True, id="case_form.next_field"),
+        Binding("shift+tab", "previous_field", "Previous field", show=False, priority=True,
+                id="case_form.previous_field"),
+        Binding("enter", "enter_next", "Next field", show=False, priority=True, id="case_form.enter_next"),
     ] + [
         Binding(f"alt+{APPEAL_KEYS[t]}", f"appeal({n})", f"Type: {APPEAL_LABELS[t][1]}", show=False,
                 id=f"case_form.appeal_{t}", priority=True)
@@ -178,7 +189,7 @@ class CaseFormScreen(Screen[str | None]):
                 yield Static(id="linked")
             yield CallerHistory(self.seat)
         yield StatusBar()
-        yield Footer()
+        yield QuietFooter()
 
     def _row(self, label: str, widget: Any, name: str, tip: str = "") -> ComposeResult:
         with Horizontal(classes="row"):
@@ -271,13 +282,34 @@ class CaseFormScreen(Screen[str | None]):
     def _description_changed(self) -> None:
         self._suggest_urgency()
 
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "phone" and event.value:
-            self.show_errors({k: v for k, v in self._errors().items() if k == "phone"},
-                             only_fields=("phone",))
+    # Tab, shift+tab and Enter in a text field move the focus through
+    # priority bindings: those run as each key arrives, so keys typed right
+    # behind them land in the next field (a plain binding runs only after the
+    # key went round the focused widget, and the keys behind it went there too).
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enter_next":
+            return isinstance(self.focused, Input) and not self.saved
+        return True
+
+    def action_enter_next(self) -> None:
+        """Enter in a text field: check the number, then on to the next field."""
+        if self.focused is not None and self.focused.id == "phone" and self.fields.get("phone") is not None:
+            phone = self.query_one("#phone", Input).value
+            if phone:
+                self.show_errors({k: v for k, v in self._errors().items() if k == "phone"},
+                                 only_fields=("phone",))
         self.focus_next()
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()  # handled by enter_next
 
     # --- pickers -------------------------------------------------------------------------
 
@@ -300,9 +332,22 @@ class CaseFormScreen(Screen[str | None]):
                                              on_pick=self._category_chosen, forward=self.forward_key))
 
     def forward_key(self, event: events.Key) -> None:
-        """A key typed ahead of a closing picker: give it to the focused field."""
-        if self.focused is not None:
-            self.focused.post_message(events.Key(event.key, event.character))
+        """Replay a key typed ahead of a closing picker, in order, on the field
+        that has the focus now (posting a Key would lose Tab and reorder)."""
+        target, key, char = self.focused, event.key, event.character
+        text_key = bool(char) and char.isprintable()
+        if key == "tab" or (key == "enter" and isinstance(target, Input)):
+            self.focus_next()
+        elif key == "shift+tab":
+            self.focus_previous()
+        elif isinstance(target, ChoiceField) and (text_key or key == "enter"):
+            self._choice_key(ChoiceField.Open(target, char if key != "enter" else "", key=key))
+        elif isinstance(target, Input) and text_key:
+            target.insert_text_at_cursor(char)
+        elif isinstance(target, TextArea) and (text_key or key == "enter"):
+            target.insert("\n" if key == "enter" else char)
+        elif target is not None:
+            target.post_message(events.Key(key, char))
 
     def _open_picker(self, picker: FilterPicker) -> None:
         self._picker = picker
@@ -389,6 +434,8 @@ class CaseFormScreen(Screen[str | None]):
             self.query_one("#name", Input).value = prev["name"]
         self._suggest_urgency()
         self.changed()
+        if not self.fields["description"].strip():
+            self.set_focus(self.query_one("#description"))
         self.notify(f"Copied address and category from {prev['case_no']}")
 
     def action_link_previous(self) -> None:
@@ -520,6 +567,10 @@ class CaseFormScreen(Screen[str | None]):
             if self.is_blank:
                 self.seat.discard_draft(self.draft_id)
         self.dismiss(self.case_no if self.saved else None)
+
+    def has_unsaved_input(self) -> bool:
+        """Typed but not yet in the draft (the app asks before quitting)."""
+        return self._dirty and not self.saved
 
     def on_unmount(self) -> None:
         if self._dirty and not self.saved and self.draft_id:

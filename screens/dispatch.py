@@ -17,12 +17,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
 from operator_tui import clock
 from operator_tui.domain import DISTRICTS, Rejected
 from operator_tui.routing import resolve_hours
+from screens.case_widgets import QuietFooter
 from screens.category_picker import PickList, line
 
 URGENCY_ZH = {"critical": "紧急", "urgent": "较急", "normal": "一般"}
@@ -89,7 +90,7 @@ class DispatchScreen(ModalScreen[bool]):
             yield Static(id="dispatch-co")
             yield Input(placeholder="note for the department (optional)", id="dispatch-note",
                         compact=True, max_length=2000)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.refilter("")

@@ -25,12 +25,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
 from operator_tui.domain import Rejected
 from operator_tui.protocol import DESCRIPTION_MAX
 from operator_tui.text import clean
+from screens.case_widgets import QuietFooter
 from screens.category_picker import PickList, line
 from screens.status_bar import StatusBar
 
@@ -38,7 +39,7 @@ LANGUAGES: list[str | None] = [None, "zh", "en"]
 LANGUAGE_NAMES = {None: "all languages", "zh": "中文", "en": "English"}
 HIGHLIGHT = "bold reverse $warning"
 MAX_RESULTS = 30
-SNIPPET_CELLS = 96  # two lines of the result list at 120 columns
+SNIPPET_CELLS = 50  # before the list has a size
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class KbLookupScreen(Screen[dict | None]):
             with VerticalScroll(id="kb-article-pane", can_focus=False):
                 yield Static(id="kb-article")
         yield StatusBar()
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self._show_header()
@@ -175,9 +176,14 @@ class KbLookupScreen(Screen[dict | None]):
             highlighted(line(a.get("title")), pattern, "bold"),
             (f"  {line(a.get('language'))}", "$text-accent"),
             "\n  ",
-            highlighted(fit(line(row.snippet), SNIPPET_CELLS), pattern, "$text-muted"),
+            highlighted(fit(line(row.snippet), self._snippet_cells()), pattern, "$text-muted"),
         )
         return Option(prompt, id=str(index))
+
+    def _snippet_cells(self) -> int:
+        """One line of the result list (less the indent and the scrollbar)."""
+        width = self.query_one(PickList).size.width
+        return max(20, (width or SNIPPET_CELLS) - 5)
 
     @on(Input.Changed, "#kb-query")
     def _query_changed(self) -> None:
