@@ -7,11 +7,15 @@ real SyncEngine (background threads or sync_once).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from operator_tui.sync import SyncEngine
 from tests.faultproxy import FaultProxy
@@ -194,3 +198,37 @@ def test_the_status_follows_local_writes_while_backing_off(server_factory, tmp_p
     finally:
         engine.stop()
     assert assert_delivered_exactly_once([seat], srv.database_url)["delivered"] == 3
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "central_server: a cursor ahead of the feed's head (the database was restored from an "
+    "older backup, or a replica with a shorter history took over) is answered with no "
+    "events and the same cursor, so the seat silently skips every change numbered up to "
+    "its old cursor; the server should refuse it (400 ... cursor ...) so the seat re-snapshots"))
+def test_a_server_restored_from_an_older_backup_is_noticed(server_factory, tmp_path) -> None:
+    srv = prepared(server_factory, "sqlite")
+    a = SeatSim(tmp_path / "a.db").login(srv.url, "op1")
+    b = SeatSim(tmp_path / "b.db").login(srv.url, "op2")
+    a.create(description="before the backup")
+    a.engine(srv.url).sync_once()
+    srv.stop()
+    db = Path(srv.database_url.removeprefix("sqlite:///"))
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    for f in db.parent.glob(db.name + "*"):
+        shutil.copy(f, backup / f.name)
+    srv.start()
+    a.create(description="lost with the restore")
+    a.engine(srv.url).sync_once()
+    b.engine(srv.url).sync_once()  # b's cursor: change 2
+    srv.stop()
+    for f in db.parent.glob(db.name + "*"):
+        f.unlink()
+    for f in backup.iterdir():
+        shutil.copy(f, db.parent / f.name)
+    srv.start()  # back at change 1
+    c = SeatSim(tmp_path / "c.db").login(srv.url, "op3")
+    new = c.create(description="after the restore")  # gets change number 2 again
+    c.engine(srv.url).sync_once()
+    b.engine(srv.url).sync_once()
+    assert b.cache.case(new) is not None, "seat b never hears of the new case"
