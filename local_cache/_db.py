@@ -57,13 +57,17 @@ def tighten_files(path: Path) -> None:
 
 
 def prepare_path(path: str | os.PathLike[str]) -> Path:
-    """Create the directory (0700) and an empty file (0600) if missing."""
+    """Create the directory (0700); tighten an existing cache file to 0600.
+
+    The file itself is created by SQLite under :func:`private_umask`. It must
+    never be opened and closed here: closing any descriptor of a file drops
+    every POSIX lock this process holds on it, and SQLite's WAL locks are
+    such locks — another process could then delete a live -wal/-shm.
+    """
     p = Path(path).expanduser().absolute()
     with private_umask():
         p.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         _tighten_dir(p.parent)
-        fd = os.open(p, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        os.close(fd)
     tighten_files(p)
     return p
 
