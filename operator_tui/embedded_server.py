@@ -37,6 +37,7 @@ class EmbeddedServer:
         config = uvicorn.Config(
             create_app(self.database_url), host="127.0.0.1", port=self.port,
             log_level="warning", access_log=False, lifespan="off",
+            timeout_graceful_shutdown=1,  # open long polls must not hold up a stop
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="central-server", daemon=True)
