@@ -16,7 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from operator_tui import __version__
 from operator_tui.domain import HOTLINE_ROLES, Role
@@ -44,7 +46,7 @@ from operator_tui.protocol import (
 
 from .accounts import Accounts, AuthError, Session, audit
 from .cases import CaseStore
-from .db import Database
+from .db import Database, InvalidText
 from .migrations import migrate
 from .open311 import open311_router
 from .reference import ReferenceStore
@@ -70,16 +72,15 @@ def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
     app = FastAPI(title="operator-tui central server", version=__version__, responses=ERRORS)
     app.state.db = db
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return _error(422, "invalid request: " + _describe(exc.errors()), _plain(exc.errors()))
+
+    @app.exception_handler(InvalidText)
+    async def invalid_text(_: Request, exc: InvalidText) -> JSONResponse:
+        return _error(422, f"invalid request: {exc}")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -246,6 +247,36 @@ def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
 
     app.include_router(open311_router(db))  # /open311/v2: Open311 GeoReport v2
     return app
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over *limit* bytes is refused with 413,
+    whether its Content-Length says so or it comes chunked without one."""
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = f"request body larger than {self.limit} bytes"
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _error(413, too_large)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:  # handled by the app's HTTPException handler
+                raise HTTPException(413, too_large)
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def create_app_from_env() -> FastAPI:

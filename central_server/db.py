@@ -20,6 +20,18 @@ class DatabaseError(Exception):
     """The database cannot be used (bad URL, unreachable, wrong schema...)."""
 
 
+class InvalidText(ValueError):
+    """A text value no backend may store: PostgreSQL refuses NUL characters,
+    so both backends do (the API answers 422, not 500)."""
+
+
+def _params(params: Sequence[Any]) -> tuple[Any, ...]:
+    for value in params:
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidText("text may not contain NUL characters")
+    return tuple(params)
+
+
 class Tx:
     """A running transaction: run SQL, get rows as dicts."""
 
@@ -34,20 +46,21 @@ class Tx:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement; return the number of rows it changed."""
-        cur = self._conn.execute(self._sql(sql), tuple(params))
+        cur = self._conn.execute(self._sql(sql), _params(params))
         return cur.rowcount
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
+        checked = [_params(r) for r in rows]
         if self.dialect == "postgresql":
             with self._conn.cursor() as cur:
-                cur.executemany(self._sql(sql), [tuple(r) for r in rows])
+                cur.executemany(self._sql(sql), checked)
         else:
-            self._conn.executemany(sql, [tuple(r) for r in rows])
+            self._conn.executemany(sql, checked)
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cur = self._conn.execute(self._sql(sql), tuple(params))
+        cur = self._conn.execute(self._sql(sql), _params(params))
         rows = cur.fetchall()
         if self.dialect == "sqlite":
             return [dict(r) for r in rows]
@@ -99,6 +112,7 @@ class Database:
                 from psycopg_pool import ConnectionPool
             except ImportError as exc:  # pragma: no cover - dependency is declared
                 raise DatabaseError(f"PostgreSQL support is not installed: {exc}") from None
+            _check_connect(url)
             self._pool = ConnectionPool(
                 url,
                 min_size=1,
@@ -115,12 +129,15 @@ class Database:
     def _sqlite_conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=True)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
+            try:
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=True)
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute("PRAGMA busy_timeout=30000")
+            except sqlite3.Error as exc:  # not a database, unreadable, ...
+                raise DatabaseError(f"cannot open SQLite database {self.path}: {exc}") from None
             self._local.conn = conn
         return conn
 
@@ -149,6 +166,17 @@ class Database:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _check_connect(url: str) -> None:
+    """Connect once, so a wrong URL or a server that is down fails at once
+    with one line (the pool would retry, logging each try, until its timeout)."""
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=10).close()
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot connect to PostgreSQL: {' '.join(str(exc).split())}") from None
 
 
 def dialect_of(url: str) -> str:

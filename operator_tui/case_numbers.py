@@ -25,7 +25,8 @@ _DAMM = (
     (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
 )
 
-PATTERN = re.compile(r"^(\d{6})-(\d{3,4})-(\d{4})-(\d)$")
+# ASCII digits only: \d alone also matches full-width and other scripts' digits.
+PATTERN = re.compile(r"^(\d{6})-(\d{3,4})-(\d{4})-(\d)$", re.ASCII)
 MAX_SEAT = 9999
 MAX_DAILY = 9999
 

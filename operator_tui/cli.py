@@ -141,6 +141,8 @@ def users_add(
     try:
         run(db)
         Accounts(db).add_operator(user.operator_id, user.name, user.role, user.password, user.department)
+    except ValueError as exc:  # the id is taken
+        raise CliError(str(exc)) from None
     finally:
         db.close()
     typer.echo(f"added {user.operator_id} ({user.role})")
@@ -151,9 +153,11 @@ def users_list(database: DatabaseOpt = None) -> None:
     """List operators."""
     from central_server.accounts import Accounts
     from central_server.db import Database
+    from central_server.migrations import migrate as run
 
     db = Database(_database(database))
     try:
+        run(db)
         rows = Accounts(db).list_operators()
     finally:
         db.close()
@@ -168,9 +172,11 @@ def users_disable(operator_id: str, database: DatabaseOpt = None) -> None:
     """Disable an operator and revoke their tokens."""
     from central_server.accounts import Accounts
     from central_server.db import Database
+    from central_server.migrations import migrate as run
 
     db = Database(_database(database))
     try:
+        run(db)
         Accounts(db).set_active(operator_id, False)
     except KeyError:
         raise CliError(f"no operator {operator_id!r}") from None
