@@ -12,6 +12,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from .apikeys_cli import apikeys_app  # sub-apps import only typer at load
+from .sync_cli import sync_app
+
 app = typer.Typer(
     name="operator-tui",
     help="Keyboard-first workstation for citizen-hotline operators, and its central server.",
@@ -21,6 +24,8 @@ app = typer.Typer(
 )
 users_app = typer.Typer(help="Manage operators on the central server's database.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(sync_app, name="sync", help="The seat's outbox and sync state.")
+app.add_typer(apikeys_app, name="apikeys", help="Open311 API keys (admin).")
 
 DatabaseOpt = Annotated[
     Optional[str],
