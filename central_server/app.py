@@ -7,15 +7,13 @@ a 4xx with a JSON body ``{"error": ..., "detail": ...}``, never a 500.
 """
 
 
-import asyncio
 import os
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,6 +45,7 @@ from operator_tui.protocol import (
 from .accounts import Accounts, AuthError, Session, audit
 from .cases import CaseStore
 from .db import Database, InvalidText
+from .feed import ChangeFeed
 from .migrations import migrate
 from .open311 import open311_router
 from .reference import ReferenceStore
@@ -67,6 +66,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
     migrate(db)
     accounts = Accounts(db, token_hours=token_hours)
     cases = CaseStore(db)
+    feed = ChangeFeed(cases, step=LONG_POLL_STEP_SECONDS)
     reference = ReferenceStore(db)
 
     app = FastAPI(title="operator-tui central server", version=__version__, responses=ERRORS)
@@ -141,18 +141,13 @@ def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
         cursor: Annotated[str, Query(max_length=64)] = "",
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = 500,
         wait: Annotated[float, Query(ge=0, le=LONG_POLL_MAX_SECONDS)] = 0,
-    ) -> ChangesResponse:
+    ) -> Response:
         try:
             after = decode_cursor(cursor)
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + wait
-        while True:
-            events, states, seq, more = await run_in_threadpool(cases.changes, who.actor, after, limit)
-            if events or loop.time() >= give_up:
-                return ChangesResponse(events=events, cases=states, cursor=encode_cursor(seq), has_more=more)
-            await asyncio.sleep(LONG_POLL_STEP_SECONDS)
+        # Long polls share one head watcher and one query per page (feed.py).
+        return Response(await feed.changes(who.actor, after, limit, wait), media_type="application/json")
 
     @app.get("/v1/snapshot", response_model=SnapshotResponse)
     def snapshot(

@@ -1,0 +1,172 @@
+"""Long polls of the change feed, shared within one server process.
+
+Every seat holds a long poll (``GET /v1/changes?wait=20``). Asking the
+database for each of them every step (700 seats × 4 a second) cost more
+than the centre's real work and queued pushes behind polls in the thread
+pool. Here one task per process reads the feed's head (one tiny query a
+step) while anyone waits, and wakes the waiters whose cursor it passed — at
+most once a second, so that under load a second's changes reach every seat
+in one answer; waiters woken together and holding the same cursor share one
+database query and one serialized answer.
+
+Nothing is kept that another process would not see: the head is read from
+the database, and every answer is a page the database gave. A plain read
+(no wait) shares only a query that started after it came, so a push followed
+by a pull still sees the push; a long poll may join a query that started
+after the watcher's last look, which is as fresh as the wake-up it waits for.
+A change never goes missing: cursors only move to what a query returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from operator_tui.domain import HOTLINE_ROLES, Actor
+from operator_tui.protocol import ChangesResponse, encode_cursor
+
+from .cases import CaseStore
+
+log = logging.getLogger(__name__)
+
+# (department scope or None for hotline staff, after, limit)
+_Key = tuple[str | None, int, int]
+
+
+class ChangeFeed:
+    """Answers ``/v1/changes`` for one process, long polls included."""
+
+    def __init__(self, cases: CaseStore, step: float = 0.25, min_wake: float = 1.0):
+        self.cases = cases
+        self.step = step  # how often the head is read while anyone waits
+        self.min_wake = min_wake  # waiters are woken at most this often
+        self._head: int | None = None  # newest change number the watcher saw
+        self._seen_at = 0.0  # loop time of the query that saw it
+        self._changed: asyncio.Event | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._waiters = 0
+        # key -> (loop time its query started, the query: (body, seq, number of events))
+        self._flights: dict[_Key, tuple[float, asyncio.Future[tuple[bytes, int, int]]]] = {}
+        self.queries = 0  # page queries made (the rest were shared)
+
+    async def changes(self, actor: Actor, after: int, limit: int, wait: float) -> bytes:
+        """The JSON of a ChangesResponse: changes after *after*, waiting up
+        to *wait* seconds for one to come."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + wait
+        scope = None if actor.role in HOTLINE_ROLES else (actor.department or "")
+        watched = wait > 0 and self._watching and self._head is not None
+        if not (watched and self._head <= after):  # else nothing new as of the last step: wait
+            # A plain read sees everything committed before it came; a long
+            # poll is as fresh as the watcher, like the waiters it joins.
+            not_before = self._seen_at if watched else loop.time()
+            body, seq, count = await self._page(actor, scope, after, limit, not_before)
+            if count or wait <= 0:
+                return body
+            after = max(after, seq)  # the cursor moves past changes this actor may not see
+        while True:
+            woken_at = await self._wait_beyond(after, give_up - loop.time())
+            if woken_at is None:  # nothing new in time: the cursor stays where it is
+                return _empty(after)
+            body, seq, count = await self._page(actor, scope, after, limit, woken_at)
+            if count:
+                return body
+            after = max(after, seq)
+
+    # --- the shared query --------------------------------------------------------
+
+    async def _page(self, actor: Actor, scope: str | None, after: int, limit: int,
+                    not_before: float) -> tuple[bytes, int, int]:
+        """One page, from a query that started at or after *not_before*
+        (one already running for the same page is shared)."""
+        key = (scope, after, limit)
+        flight = self._flights.get(key)
+        if flight is None or flight[0] < not_before:
+            loop = asyncio.get_running_loop()
+            if len(self._flights) > 64:
+                self._prune(loop.time())
+            task = asyncio.ensure_future(self._query(actor, after, limit))
+            task.add_done_callback(_retrieve)
+            flight = self._flights[key] = (loop.time(), task)
+        return await asyncio.shield(flight[1])
+
+    async def _query(self, actor: Actor, after: int, limit: int) -> tuple[bytes, int, int]:
+        self.queries += 1
+        events, states, seq, more = await run_in_threadpool(self.cases.changes, actor, after, limit)
+        body = ChangesResponse(events=events, cases=states, cursor=encode_cursor(seq), has_more=more)
+        return body.model_dump_json().encode(), seq, len(events)
+
+    def _prune(self, now: float) -> None:
+        for key, (started, future) in list(self._flights.items()):
+            if future.done() and now - started > self.step * 4:
+                del self._flights[key]
+
+    # --- waiting for the head to move ---------------------------------------------
+
+    @property
+    def _watching(self) -> bool:
+        return self._watcher is not None and not self._watcher.done()
+
+    async def _wait_beyond(self, after: int, timeout: float) -> float | None:
+        """Wait until the head passes *after*: the loop time of the head
+        query that saw it, or None after *timeout* seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        self._waiters += 1
+        try:
+            if not self._watching:
+                self._head, self._changed = None, asyncio.Event()
+                self._watcher = asyncio.create_task(self._watch(), name="change-feed-watcher")
+            while True:
+                changed = self._changed
+                assert changed is not None
+                if self._head is not None and self._head > after:
+                    return self._seen_at
+                left = deadline - loop.time()
+                if left <= 0:
+                    return None
+                try:
+                    await asyncio.wait_for(changed.wait(), left)
+                except TimeoutError:
+                    return None
+        finally:
+            self._waiters -= 1
+
+    async def _watch(self) -> None:
+        """Read the head every step while anyone waits; wake them when it has
+        moved, at most once per ``min_wake`` seconds: under load the changes
+        of that second go out together, so the cost of waking every seat no
+        longer grows with the rate of changes."""
+        loop = asyncio.get_running_loop()
+        first = True
+        last_wake = -self.min_wake
+        while self._waiters > 0:
+            if not first:
+                await asyncio.sleep(max(self.step, last_wake + self.min_wake - loop.time()))
+            first = False
+            started = loop.time()
+            try:
+                head = await run_in_threadpool(self.cases.head)
+            except Exception:  # the database is away: waiters time out as before
+                log.warning("change feed: cannot read the head", exc_info=True)
+                continue
+            if head != self._head:
+                if self._head is not None:  # (the first look only learns where the head is)
+                    last_wake = started
+                self._head, self._seen_at = head, started
+                changed, self._changed = self._changed, asyncio.Event()
+                if changed is not None:
+                    changed.set()
+
+
+def _empty(after: int) -> bytes:
+    return ChangesResponse(events=[], cases=[], cursor=encode_cursor(after), has_more=False).model_dump_json().encode()
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Mark a shared query's error as seen (every waiter got it already)."""
+    if not task.cancelled():
+        task.exception()
