@@ -8,7 +8,7 @@ they live here, free of Textual, HTTP and storage.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -206,12 +206,22 @@ class CaseState:
     field_writers: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # What dataclasses.asdict gives, without its recursive deepcopy (the
+        # values are str/int/None; only these three containers need copying):
+        # asdict took ~130 us per case, most of the server's cost of a push.
+        out = {name: getattr(self, name) for name in _CASE_FIELDS}
+        out["co_departments"] = list(self.co_departments)
+        out["field_versions"] = dict(self.field_versions)
+        out["field_writers"] = dict(self.field_writers)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "CaseState":
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+_CASE_FIELDS = tuple(f.name for f in fields(CaseState))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from typing import Annotated, Any, Literal
 
 import phonenumbers
@@ -51,8 +52,13 @@ TEXT_MAX = 2_000
 SHORT_MAX = 200
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize_phone(value: str, region: str = "CN") -> str:
-    """Return *value* as E.164, or raise ValueError with a message for people."""
+    """Return *value* as E.164, or raise ValueError with a message for people.
+
+    Cached: parsing costs ~45 us and an event is validated several times on
+    its way (outbox, push body, server), always with the same number.
+    """
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
