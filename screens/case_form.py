@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -23,10 +23,21 @@ from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from operator_tui import clock
-from operator_tui.domain import DISTRICTS, Channel, Rejected, Urgency
-from operator_tui.protocol import DESCRIPTION_MAX, SHORT_MAX, TEXT_MAX, normalize_phone
+from operator_tui.domain import DISTRICTS, Rejected, Urgency
+from operator_tui.protocol import SHORT_MAX, TEXT_MAX, normalize_phone
 from operator_tui.text import clean
 from screens.caller_history import CallerHistory
+from screens.case_fields import (
+    CHANNELS,
+    DEFAULTS,
+    FIELD_ORDER,
+    LANGUAGES,
+    URGENCIES,
+    WIDGET_OF,
+    case_payload,
+    validate,
+)
+from screens.case_pickers import PickFieldsMixin
 from screens.case_widgets import (
     APPEAL_KEYS,
     APPEAL_LABELS,
@@ -35,69 +46,15 @@ from screens.case_widgets import (
     ChoiceField,
     QuietFooter,
 )
-from screens.category_picker import CategoryPicker, DistrictPicker, FilterPicker, line
+from screens.category_picker import FilterPicker, line
 from screens.dispatch import DispatchScreen
 from screens.kb_lookup import KbLookupScreen
 from screens.status_bar import StatusBar
 
 DRAFT_DEBOUNCE = 0.3  # seconds of quiet before the draft is written
-CHANNELS = [("电话 phone", Channel.PHONE), ("网站 web", Channel.WEB), ("App", Channel.APP),
-            ("微信 WeChat", Channel.WECHAT), ("微博 Weibo", Channel.WEIBO), ("邮件 e-mail", Channel.EMAIL)]
-LANGUAGES = [("中文", "zh"), ("English", "en"), ("日本語", "ja"), ("한국어", "ko"), ("Русский", "ru"),
-             ("Français", "fr"), ("Deutsch", "de"), ("Español", "es"), ("العربية", "ar"),
-             ("Português", "pt"), ("Italiano", "it")]
-URGENCIES = [("紧急 critical · 1 h", Urgency.CRITICAL), ("较急 urgent · 2 h", Urgency.URGENT),
-             ("一般 normal · 24 h", Urgency.NORMAL)]
-FIELD_ORDER = ("phone", "name", "channel", "language", "appeal_type", "category_code", "district",
-               "address", "description", "urgency")
-WIDGET_OF = {"appeal_type": "appeal", "category_code": "category"}
-DEFAULTS: dict[str, Any] = {
-    "phone": "", "name": "", "channel": Channel.PHONE.value, "language": "zh",
-    "interpreter": False, "appeal_type": APPEAL_ORDER[0].value, "category_code": "",
-    "district": "", "address": "", "description": "", "urgency": Urgency.NORMAL.value,
-    "urgency_manual": False, "linked_to": "",
-}
 
 
-def validate(fields: dict[str, Any], *, known_category: Any = None, for_dispatch: bool = False) -> dict[str, str]:
-    """Field name -> what is wrong with it (empty when the case can be saved)."""
-    errors: dict[str, str] = {}
-    phone = fields.get("phone", "").strip()
-    if phone:
-        try:
-            normalize_phone(phone)
-        except ValueError as exc:
-            errors["phone"] = f"Not a valid number: {exc}"
-    elif fields.get("channel") == Channel.PHONE:
-        errors["phone"] = "The caller's number is required for a phone call"
-    if len(fields.get("name", "")) > SHORT_MAX:
-        errors["name"] = f"At most {SHORT_MAX} characters"
-    code = fields.get("category_code", "")
-    if not code:
-        errors["category_code"] = "Pick a category (F4)"
-    elif known_category is not None and not known_category(code):
-        errors["category_code"] = f"Unknown category {code}; pick another (F4)"
-    description = fields.get("description", "").strip()
-    if not description:
-        errors["description"] = "Describe the appeal"
-    elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"At most {DESCRIPTION_MAX} characters"
-    if len(fields.get("address", "")) > TEXT_MAX:
-        errors["address"] = f"At most {TEXT_MAX} characters"
-    if for_dispatch and not fields.get("district"):
-        errors["district"] = "A district is needed to dispatch (Enter to pick)"
-    return errors
-
-
-def case_payload(fields: dict[str, Any]) -> dict[str, Any]:
-    """The CreatedPayload fields from the form's fields."""
-    phone = fields["phone"].strip()
-    payload = {k: fields[k] for k in DEFAULTS if k not in ("urgency_manual", "phone")}
-    payload["phone"] = normalize_phone(phone) if phone else ""
-    return payload
-
-
-class CaseFormScreen(Screen[str | None]):
+class CaseFormScreen(PickFieldsMixin, Screen[str | None]):
     """One new case, from the first digit of the number to save/dispatch/answer."""
 
     CSS_PATH = "case_form.tcss"
@@ -281,111 +238,6 @@ class CaseFormScreen(Screen[str | None]):
     @on(TextArea.Changed, "#description")
     def _description_changed(self) -> None:
         self._suggest_urgency()
-
-    # Tab, shift+tab and Enter in a text field move the focus through
-    # priority bindings: those run as each key arrives, so keys typed right
-    # behind them land in the next field (a plain binding runs only after the
-    # key went round the focused widget, and the keys behind it went there too).
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "enter_next":
-            return isinstance(self.focused, Input) and not self.saved
-        return True
-
-    def action_enter_next(self) -> None:
-        """Enter in a text field: check the number, then on to the next field."""
-        if self.focused is not None and self.focused.id == "phone" and self.fields.get("phone") is not None:
-            phone = self.query_one("#phone", Input).value
-            if phone:
-                self.show_errors({k: v for k, v in self._errors().items() if k == "phone"},
-                                 only_fields=("phone",))
-        self.focus_next()
-
-    def action_next_field(self) -> None:
-        self.focus_next()
-
-    def action_previous_field(self) -> None:
-        self.focus_previous()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()  # handled by enter_next
-
-    # --- pickers -------------------------------------------------------------------------
-
-    @on(ChoiceField.Open)
-    def _choice_key(self, event: ChoiceField.Open) -> None:
-        """Keys on a pick field: open its picker; keys typed faster than the
-        picker opens or closes go where the operator meant them to go."""
-        picker = self._picker
-        if picker is not None:  # opening or closing: let it sort the key out
-            picker.typed_ahead(event.key, event.initial or None)
-        elif event.field.id == "category":
-            self.action_pick_category(event.initial)
-        elif not self.saved:
-            self._open_picker(DistrictPicker(event.initial, current=self.fields["district"],
-                                             on_pick=self._district_chosen, forward=self.forward_key))
-
-    def action_pick_category(self, initial: str = "") -> None:
-        if not self.saved and self._picker is None:
-            self._open_picker(CategoryPicker(self.seat, initial, current=self.fields["category_code"],
-                                             on_pick=self._category_chosen, forward=self.forward_key))
-
-    def forward_key(self, event: events.Key) -> None:
-        """Replay a key typed ahead of a closing picker, in order, on the field
-        that has the focus now (posting a Key would lose Tab and reorder)."""
-        target, key, char = self.focused, event.key, event.character
-        text_key = bool(char) and char.isprintable()
-        if key == "tab" or (key == "enter" and isinstance(target, Input)):
-            self.focus_next()
-        elif key == "shift+tab":
-            self.focus_previous()
-        elif isinstance(target, ChoiceField) and (text_key or key == "enter"):
-            self._choice_key(ChoiceField.Open(target, char if key != "enter" else "", key=key))
-        elif isinstance(target, Input) and text_key:
-            target.insert_text_at_cursor(char)
-        elif isinstance(target, TextArea) and (text_key or key == "enter"):
-            target.insert("\n" if key == "enter" else char)
-        elif target is not None:
-            target.post_message(events.Key(key, char))
-
-    def _open_picker(self, picker: FilterPicker) -> None:
-        self._picker = picker
-        self.app.push_screen(picker, self._picker_closed)
-
-    def _picker_closed(self, _answer: str | None) -> None:
-        self._picker = None
-
-    def _category_chosen(self, code: str) -> None:
-        """A category was picked (runs before the picker closes)."""
-        self.query_one("#category", ChoiceField).value = code
-        self._show_category()
-        self._suggest_urgency()
-        self.changed()
-        nxt = "#district" if not self.fields["district"] else (
-            "#description" if not self.fields["description"].strip() else "#urgency")
-        self.set_focus(self.query_one(nxt))
-
-    def _district_chosen(self, code: str) -> None:
-        self.query_one("#district", ChoiceField).value = code
-        self._show_district()
-        self.changed()
-        self.set_focus(self.query_one("#address"))
-
-    def _show_category(self) -> None:
-        field = self.query_one("#category", ChoiceField)
-        code = field.value or self.fields["category_code"]
-        leaf = self.seat.category_leaf(code)
-        display = (Content.assemble((line(leaf.name_zh), "bold"), "  ", (line(leaf.path_zh), "$text-muted"),
-                                    "  ", line(leaf.name_en))
-                   if leaf else Content.styled(f"{line(code)} (unknown)", "$text-error"))
-        field.show(code, display)
-
-    def _show_district(self) -> None:
-        field = self.query_one("#district", ChoiceField)
-        code = field.value or self.fields["district"]
-        zh, en = DISTRICTS.get(code, (code, ""))
-        field.show(code, Content.assemble((zh, "bold"), " ", en))
 
     # --- caller history, urgency, link -------------------------------------------------
 

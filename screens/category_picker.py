@@ -44,10 +44,10 @@ class FilterInput(Input):
             if picker.forward is not None:
                 picker.forward(event)
             return
-        if event.key == "enter":
+        if event.key == "enter" and isinstance(picker, FilterPicker):
             event.stop()
             event.prevent_default()
-            self.post_message(self.Submitted(self, self.value))
+            picker.submit(self.value)  # now: the keys queued behind it are not the filter's
             return
         await super()._on_key(event)
 
@@ -142,10 +142,14 @@ class FilterPicker(ModalScreen[str | None]):
     @on(Input.Submitted, "#picker-query")
     def _query_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.submit(event.value)
+
+    def submit(self, query: str) -> None:
+        """Enter in the filter: pick the best match for *query*."""
         if self.done:
             return
-        if self.filtered_for != event.value:  # keys came faster than the filter
-            self.refilter(event.value)
+        if self.filtered_for != query:  # keys came faster than the filter
+            self.refilter(query)
         self.action_pick()
 
     @on(OptionList.OptionSelected)

@@ -256,6 +256,29 @@ async def test_caller_history_copy_and_link(seat: Seat) -> None:
     assert case["linked_to"] == prev["case_no"] and case["address"] == prev["address"]
 
 
+async def test_keys_typed_ahead_of_the_pickers_land_in_order(seat: Seat) -> None:
+    """A burst of keys (what a terminal delivers after a stall) reaches the app at
+    once, while pickers open and close: every key ends up where it was meant."""
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = app.screen
+        burst = [*keys(PHONE), "f4", *keys("tings"), "enter", *keys("cy"), "enter",
+                 *keys("Wangjing"), "space", "5", "tab", *keys("楼道漏水"), "alt+c"]
+        for key in burst:
+            char = " " if key == "space" else (key if len(key) == 1 else None)
+            app.post_message(events.Key(key, char))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            await pilot.pause(0.2)
+            if form.collect()["appeal_type"] == "complaint" and app.screen is form:
+                break
+        got = form.collect()
+        assert (got["phone"], got["category_code"], got["district"]) == (PHONE, WATER_OUTAGE, "chaoyang")
+        assert got["address"] == "Wangjing 5" and got["description"] == "楼道漏水"
+        assert got["appeal_type"] == "complaint" and app.focused.id == "description"
+
+
 async def test_category_picker_filters_by_pinyin(seat: Seat) -> None:
     app = ScreenApp(seat, lambda s: CategoryPicker(s))
     async with app.run_test(size=SIZE) as pilot:
