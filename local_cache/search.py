@@ -10,7 +10,7 @@ from ._rows import days_ago_key, text_of
 from .textindex import DIGIT_SEPARATORS, build_query, contains_all, snippet
 
 CASE_TEXT_SCAN_LIMIT = 5000  # FTS candidates checked per case text search
-KB_RANK_CAP = 2000  # KB matches ranked per tier (bounds the time of common terms)
+KB_RANK_CAP = 500  # KB matches ranked per tier: bm25 costs ~2 us a match (bounds common terms)
 KB_BM25 = "bm25(kb_fts, 10.0, 5.0, 1.0, 0.0)"  # weights: title, tags, body, lang
 
 
@@ -134,7 +134,7 @@ class SearchMixin:
     def _kb_ranked(c: Any, expr: str, limit: int, skip: tuple[int, ...]) -> list[tuple[int, float]]:
         """(rowid, bm25) of the best *limit* matches of *expr*, minus *skip*.
 
-        bm25 costs ~1.5 us per match, so only the newest KB_RANK_CAP matches
+        bm25 costs ~1-3 us per match, so only the newest KB_RANK_CAP matches
         (by rowid; found cheaply in rowid order) are ranked.
         """
         floor = c.execute(
