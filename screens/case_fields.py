@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from operator_tui.domain import Channel, Urgency
+from operator_tui.domain import DISTRICTS, Channel, Urgency
 from operator_tui.protocol import DESCRIPTION_MAX, SHORT_MAX, TEXT_MAX, normalize_phone
+from operator_tui.text import clean
 from screens.case_widgets import APPEAL_ORDER
 
 CHANNELS = [("电话 phone", Channel.PHONE), ("网站 web", Channel.WEB), ("App", Channel.APP),
@@ -54,7 +55,9 @@ def validate(fields: dict[str, Any], *, known_category: Any = None, for_dispatch
         errors["description"] = f"At most {DESCRIPTION_MAX} characters"
     if len(fields.get("address", "")) > TEXT_MAX:
         errors["address"] = f"At most {TEXT_MAX} characters"
-    if for_dispatch and not fields.get("district"):
+    if fields.get("district") and fields["district"] not in DISTRICTS:
+        errors["district"] = "Unknown district; pick one (Enter)"
+    elif for_dispatch and not fields.get("district"):
         errors["district"] = "A district is needed to dispatch (Enter to pick)"
     return errors
 
@@ -65,3 +68,27 @@ def case_payload(fields: dict[str, Any]) -> dict[str, Any]:
     payload = {k: fields[k] for k in DEFAULTS if k not in ("urgency_manual", "phone")}
     payload["phone"] = normalize_phone(phone) if phone else ""
     return payload
+
+
+CHOICES: dict[str, set[str]] = {
+    "channel": {str(v) for _, v in CHANNELS},
+    "language": {v for _, v in LANGUAGES},
+    "urgency": {str(v) for _, v in URGENCIES},
+    "appeal_type": {str(v) for v in APPEAL_ORDER},
+}
+
+
+def from_draft(stored: dict[str, Any]) -> dict[str, Any]:
+    """Form fields from a stored draft: known keys, cleaned text, valid choices
+    (a draft from an older version or a damaged row falls back to defaults)."""
+    fields = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        value = stored.get(key, default)
+        if type(value) is not type(default):
+            continue
+        if isinstance(value, str):
+            value = clean(value)
+            if key in CHOICES and value not in CHOICES[key]:
+                continue
+        fields[key] = value
+    return fields

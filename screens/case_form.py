@@ -25,7 +25,6 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 from operator_tui import clock
 from operator_tui.domain import DISTRICTS, Rejected, Urgency
 from operator_tui.protocol import SHORT_MAX, TEXT_MAX, normalize_phone
-from operator_tui.text import clean
 from screens.caller_history import CallerHistory
 from screens.case_fields import (
     CHANNELS,
@@ -35,6 +34,7 @@ from screens.case_fields import (
     URGENCIES,
     WIDGET_OF,
     case_payload,
+    from_draft,
     validate,
 )
 from screens.case_pickers import PickFieldsMixin
@@ -97,8 +97,7 @@ class CaseFormScreen(PickFieldsMixin, Screen[str | None]):
             else:
                 self.draft_id = draft_id
                 self.case_no = draft.get("case_no") or draft["fields"].get("case_no", "")
-                self.fields.update({k: clean(v) if isinstance(v, str) else v
-                                    for k, v in draft["fields"].items() if k in DEFAULTS})
+                self.fields = from_draft(draft["fields"])
         except Exception as exc:  # no seat number yet, numbers used up, closed cache
             self.draft_id, self.case_no, draft = "", "", {}
             self.error = str(exc)
