@@ -241,6 +241,9 @@ def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
             audit(tx, who.operator_id, "user_disable", operator_id, _client_ip(request))
 
     app.include_router(open311_router(db))  # /open311/v2: Open311 GeoReport v2
+    from .board_api import board_router  # /v1/board, /v1/cases/{no}/callers
+
+    app.include_router(board_router(db))
     return app
 
 

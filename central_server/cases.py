@@ -17,15 +17,20 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from operator_tui import clock
+from operator_tui import clock, workdays
 from operator_tui.case_numbers import MAX_DAILY, make_case_no, parse_case_no
 from operator_tui.domain import (
+    DISPATCH_HOURS,
     HOTLINE_ROLES,
     Actor,
     CaseState,
+    CaseStatus,
     Event,
     EventType,
+    ExtensionAction,
     Rejected,
+    ResolveMode,
+    Urgency,
     apply_event,
     conflicting_fields,
     may_see,
@@ -42,6 +47,10 @@ class CaseStore:
 
     def __init__(self, db: Database):
         self.db = db
+        # The centre's timezone (working days are its dates) and the share of
+        # a deadline's time after which a case is flagged as near.
+        self.tz = workdays.centre_timezone()
+        self.near = workdays.near_fraction()
 
     # --- push --------------------------------------------------------------
 
@@ -151,11 +160,8 @@ class CaseStore:
             refs.check(ev.type, payload, state, tx)
         except Rejected as exc:
             return _rejected(ev, exc.reason)
-        needs_deadline = ev.type == EventType.DISPATCHED or (
-            ev.type == EventType.REOPENED and payload.get("mode") == "rework"
-        )
-        if needs_deadline and not payload.get("deadline") and state is not None:
-            payload["deadline"] = refs.deadline(state, server_time)
+        if state is not None:
+            self._fill_deadlines(ev, payload, state, server_time, refs)
         domain_event = Event(ev.type, ev.case_no, ev.base_version, payload, actor, server_time)
         if state is not None:
             clashes = conflicting_fields(state, domain_event)
@@ -181,9 +187,46 @@ class CaseStore:
                 json.dumps(payload, ensure_ascii=False),
             ),
         )
-        _save_state(tx, new, created=state is None)
+        calendar = refs.calendar(self.tz) if new.status in _WITH_DEADLINES else None
+        _save_state(tx, new, created=state is None, columns=case_columns(new, calendar, self.near))
+        if ev.type == EventType.CALLBACK:
+            tx.execute(
+                "INSERT INTO callback_outcomes (seq, case_no, at, outcome) VALUES (?, ?, ?, ?)",
+                (seq, ev.case_no, server_time, payload["satisfaction"]),
+            )
         states[ev.case_no] = new
         return PushResult(event_id=ev.event_id, status="applied", seq=seq, version=new.version)
+
+    def _fill_deadlines(
+        self, ev: EventIn, payload: dict[str, Any], state: CaseState, server_time: str, refs: ReferenceCheck
+    ) -> None:
+        """Deadlines the seat did not send, by the centre's rules (workdays.py).
+
+        A dispatch or rework gets its sign, feedback and resolution deadlines;
+        an approved extension moves the resolution deadline by the hours that
+        were asked for, in the case's own time (working time for normal cases).
+        """
+        if ev.type == EventType.DISPATCHED or (ev.type == EventType.REOPENED and payload.get("mode") == "rework"):
+            at = clock.parse(server_time)
+            computed = refs.deadlines(state, at, refs.calendar(self.tz))
+            if payload.get("deadline"):  # the seat's own: the others may not fall after it
+                sent = _parse_or_none(payload["deadline"])
+                for name in ("sign_deadline", "feedback_deadline"):
+                    if sent is not None and clock.parse(computed[name]) > sent:
+                        computed[name] = clock.iso(max(sent, at))
+            for name, value in computed.items():
+                if not payload.get(name):
+                    payload[name] = value
+        elif (
+            ev.type == EventType.EXTENDED
+            and payload.get("action") != ExtensionAction.REQUEST
+            and state.extension_pending_hours
+        ):
+            payload["hours"] = state.extension_pending_hours  # the decision is on what was asked
+            current = _parse_or_none(state.deadline)
+            if payload["action"] == ExtensionAction.APPROVE and not payload.get("new_deadline") and current:
+                moved = workdays.extend(current, state.extension_pending_hours, state.urgency, refs.calendar(self.tz))
+                payload["new_deadline"] = clock.iso(moved)
 
     # --- reading -----------------------------------------------------------
 
@@ -310,25 +353,73 @@ def _load_states(tx: Tx, case_nos: list[str]) -> dict[str, dict]:
     return found
 
 
-def _save_state(tx: Tx, state: CaseState, *, created: bool) -> None:
+_WITH_DEADLINES = (CaseStatus.DISPATCHED, CaseStatus.SIGNED)
+# Columns of the cases table kept for the supervisor's board (migration 3).
+BOARD_COLUMNS = (
+    "urgency", "dispatched_at", "respond_by", "resolve_mode", "satisfaction", "merged_into",
+    "due_at", "warn_at", "due_kind",
+)
+
+
+def _parse_or_none(text: str) -> Any:
+    try:
+        return clock.parse(text) if text else None
+    except ValueError:
+        return None
+
+
+def case_columns(state: CaseState, calendar: workdays.Calendar | None, near: float) -> dict[str, str]:
+    """The board's columns for a case state (all text; '' when not applicable).
+
+    ``responded_at``: when the hotline first dispatched or answered it (kept
+    once set); ``respond_by``: its dispatch target (1/2/24 h from creation by
+    urgency); ``due_at`` / ``warn_at`` / ``due_kind``: when the case becomes
+    overdue and near (workdays.due_marks), for dispatched/signed cases only.
+    """
+    created = _parse_or_none(state.created_at)
+    try:
+        target = DISPATCH_HOURS[Urgency(state.urgency)]
+    except ValueError:
+        target = DISPATCH_HOURS[Urgency.NORMAL]
+    responded = state.dispatched_at or (state.resolved_at if state.resolve_mode == ResolveMode.DIRECT else "")
+    marks = workdays.due_marks(state, calendar, near) if calendar is not None else None
+    return {
+        "urgency": str(state.urgency),
+        "dispatched_at": state.dispatched_at,
+        "responded_at": clock.iso(clock.parse(responded)) if _parse_or_none(responded) else "",
+        "respond_by": clock.iso(created + timedelta(hours=target)) if created else "",
+        "resolve_mode": str(state.resolve_mode),
+        "satisfaction": str(state.satisfaction),
+        "merged_into": state.merged_into,
+        "due_at": clock.iso(marks.due_at) if marks else "",
+        "warn_at": clock.iso(marks.warn_at) if marks else "",
+        "due_kind": str(marks.kind) if marks else "",
+    }
+
+
+def _save_state(tx: Tx, state: CaseState, *, created: bool, columns: dict[str, str]) -> None:
     values = (
         state.version, str(state.status), state.phone, state.category_code, state.district,
         str(state.channel), state.lead_department, state.updated_at, state.deadline,
         json.dumps(state.to_dict(), ensure_ascii=False),
-    )
+    ) + tuple(columns[name] for name in BOARD_COLUMNS)
+    board = ", ".join(BOARD_COLUMNS)
     if created:
         tx.execute(
             "INSERT INTO cases (version, status, phone, category_code, district, channel,"
-            " lead_department, updated_at, deadline, state, case_no, seat_no, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            values + (state.case_no, parse_case_no(state.case_no)[1], state.created_at),
+            f" lead_department, updated_at, deadline, state, {board}, responded_at, case_no,"
+            " seat_no, created_at)"
+            f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {', '.join('?' for _ in BOARD_COLUMNS)}, ?, ?, ?, ?)",
+            values + (columns["responded_at"], state.case_no, parse_case_no(state.case_no)[1], state.created_at),
         )
     else:
         tx.execute(
             "UPDATE cases SET version = ?, status = ?, phone = ?, category_code = ?, district = ?,"
-            " channel = ?, lead_department = ?, updated_at = ?, deadline = ?, state = ?"
+            " channel = ?, lead_department = ?, updated_at = ?, deadline = ?, state = ?, "
+            + ", ".join(f"{name} = ?" for name in BOARD_COLUMNS)
+            + ", responded_at = CASE WHEN responded_at = '' THEN ? ELSE responded_at END"
             " WHERE case_no = ?",
-            values + (state.case_no,),
+            values + (columns["responded_at"], state.case_no),
         )
     wanted = {d for d in [state.lead_department, *state.co_departments] if d}
     have = {r["department"] for r in tx.all("SELECT department FROM case_access WHERE case_no = ?", (state.case_no,))}
@@ -336,6 +427,37 @@ def _save_state(tx: Tx, state: CaseState, *, created: bool) -> None:
         tx.execute("DELETE FROM case_access WHERE case_no = ? AND department = ?", (state.case_no, gone))
     for new in wanted - have:
         tx.execute("INSERT INTO case_access (case_no, department) VALUES (?, ?)", (state.case_no, new))
+
+
+def backfill_board_columns(tx: Tx) -> None:
+    """Fill migration 3's columns and callback outcomes from existing data."""
+    calendar = workdays.Calendar.from_items(
+        [json.loads(r["data"]) for r in tx.all("SELECT data FROM reference WHERE kind = 'holidays' AND deleted = 0")],
+        workdays.centre_timezone(),
+    )
+    near = workdays.near_fraction()
+    after = ""
+    while True:
+        rows = tx.all("SELECT case_no, state FROM cases WHERE case_no > ? ORDER BY case_no LIMIT 1000", (after,))
+        if not rows:
+            break
+        for row in rows:
+            state = CaseState.from_dict(json.loads(row["state"]))
+            if not state.resolved_at and state.resolve_mode:
+                state.resolved_at = state.updated_at  # close enough for cases from before
+            columns = case_columns(state, calendar, near)
+            tx.execute(
+                "UPDATE cases SET " + ", ".join(f"{name} = ?" for name in (*BOARD_COLUMNS, "responded_at"))
+                + " WHERE case_no = ?",
+                tuple(columns[name] for name in (*BOARD_COLUMNS, "responded_at")) + (row["case_no"],),
+            )
+        after = rows[-1]["case_no"]
+    for row in tx.all("SELECT seq, case_no, server_time, payload FROM events WHERE type = 'callback'"):
+        outcome = json.loads(row["payload"]).get("satisfaction", "")
+        tx.execute(
+            "INSERT INTO callback_outcomes (seq, case_no, at, outcome) VALUES (?, ?, ?, ?)",
+            (row["seq"], row["case_no"], row["server_time"], outcome),
+        )
 
 
 def _event_out(row: dict[str, Any]) -> EventOut:

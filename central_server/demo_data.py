@@ -24,6 +24,7 @@ from typing import Any, Callable
 from operator_tui.case_numbers import make_case_no
 from operator_tui.domain import DISTRICTS, Actor, Role
 
+from . import data as shipped
 from . import demo_texts as T
 from .demo_catalog import DEADLINE_PROFILES, CatNode, parse_catalog
 from .demo_kb import build_kb
@@ -71,6 +72,7 @@ class DemoData:
     kb: list[dict]
     operators: list[dict]
     cases: list[list[DemoEvent]]
+    holidays: list[dict] = field(default_factory=list)  # the official calendars shipped
 
 
 def build_demo(seed: int = 12345, now: datetime | None = None, n_cases: int = 3000) -> DemoData:
@@ -103,6 +105,7 @@ def build_demo(seed: int = 12345, now: datetime | None = None, n_cases: int = 30
         kb=kb,
         operators=staff,
         cases=factory.build(n_cases),
+        holidays=[day for year in shipped.builtin_years() for day in shipped.holidays(year)],
     )
 
 

@@ -9,6 +9,7 @@ refused rather than touched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from .db import Database, DatabaseError, Tx
@@ -19,7 +20,14 @@ _TYPES = {
     "postgresql": {"big": "BIGINT", "serial": "BIGSERIAL PRIMARY KEY"},
 }
 
-MIGRATIONS: list[tuple[int, str, list[str]]] = [
+def _backfill_board(tx: Tx) -> None:
+    from .cases import backfill_board_columns  # cases imports much; only needed here
+
+    backfill_board_columns(tx)
+
+
+# A step is an SQL statement, or a function run in the migration's transaction.
+MIGRATIONS: list[tuple[int, str, list[str | Callable[[Tx], None]]]] = [
     (
         1,
         "operators, tokens, seats, events, cases, reference data, audit",
@@ -147,6 +155,31 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             """CREATE INDEX open311_requests_requested ON open311_requests(requested_at)""",
         ],
     ),
+    (
+        3,
+        "deadlines and the supervisor's board: case columns for SQL aggregates, callback outcomes",
+        [
+            # Copies of case state fields (see cases.case_columns), all text.
+            *(
+                f"ALTER TABLE cases ADD COLUMN {name} TEXT NOT NULL DEFAULT ''"
+                for name in (
+                    "urgency", "dispatched_at", "responded_at", "respond_by", "resolve_mode",
+                    "satisfaction", "merged_into", "due_at", "warn_at", "due_kind",
+                )
+            ),
+            # Cases with a department's deadline running: near/overdue by department.
+            """CREATE INDEX cases_due ON cases(warn_at, due_at, lead_department) WHERE due_at <> ''""",
+            """CREATE INDEX cases_merged_into ON cases(merged_into) WHERE merged_into <> ''""",
+            # One row per callback event: the satisfaction rate counts callbacks.
+            """CREATE TABLE callback_outcomes (
+                seq {big} PRIMARY KEY,
+                case_no TEXT NOT NULL,
+                at TEXT NOT NULL,
+                outcome TEXT NOT NULL)""",
+            """CREATE INDEX callback_outcomes_at ON callback_outcomes(at)""",
+            _backfill_board,
+        ],
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
@@ -177,7 +210,10 @@ def migrate(db: Database) -> list[int]:
             if have >= version:
                 continue
             for statement in statements:
-                tx.execute(statement.format(**_TYPES[db.dialect]))
+                if callable(statement):
+                    statement(tx)
+                else:
+                    tx.execute(statement.format(**_TYPES[db.dialect]))
             tx.execute(
                 "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
                 (version, description, datetime.now(UTC).isoformat()),

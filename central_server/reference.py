@@ -8,21 +8,23 @@ Deletions are kept as tombstones for the same reason.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, tzinfo
 from typing import Any
 
 from pydantic import ValidationError
 
-from operator_tui import clock
-from operator_tui.domain import DEFAULT_RESOLVE_HOURS, CaseState, EventType, Rejected, Urgency
+from operator_tui import workdays
+from operator_tui.domain import CaseState, EventType, Rejected
 from operator_tui.protocol import REFERENCE_KINDS, ReferenceItem, describe_validation_error
 
 from .db import Database, Tx
 
-KEY_FIELD = "id"  # routing and kb items are keyed by id; the others by code
+KEY_FIELD = "id"  # routing and kb items are keyed by id; holidays by date; the others by code
 
 
 def item_key(kind: str, data: dict[str, Any]) -> str:
+    if kind == "holidays":
+        return str(data["date"])
     return str(data["code"] if kind in ("categories", "departments") else data[KEY_FIELD])
 
 
@@ -90,6 +92,7 @@ class ReferenceCheck:
     def __init__(self, tx: Tx):
         self._tx = tx
         self._cache: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self._calendar: workdays.Calendar | None = None
 
     def _get(self, kind: str, key: str) -> dict[str, Any] | None:
         if (kind, key) not in self._cache:
@@ -127,10 +130,15 @@ class ReferenceCheck:
             if target["status"] == "merged":
                 raise Rejected(f"case {payload['into']} is itself merged; merge into its master")
 
-    def deadline(self, state: CaseState, server_time: str) -> str:
-        """The resolution deadline for a dispatch: the category's hours for the urgency."""
-        hours = DEFAULT_RESOLVE_HOURS[Urgency(state.urgency)]
-        if state.category_code:
-            cat = self._get("categories", state.category_code) or {}
-            hours = int(cat.get("deadline_hours", {}).get(state.urgency, hours))
-        return clock.iso(clock.parse(server_time) + timedelta(hours=hours))
+    def calendar(self, tz: tzinfo | None = None) -> workdays.Calendar:
+        """The centre's working-day calendar (reference kind ``holidays``)."""
+        if self._calendar is None:
+            rows = self._tx.all("SELECT data FROM reference WHERE kind = 'holidays' AND deleted = 0")
+            self._calendar = workdays.Calendar.from_items([json.loads(r["data"]) for r in rows], tz)
+        return self._calendar
+
+    def deadlines(self, state: CaseState, at: datetime, calendar: workdays.Calendar) -> dict[str, str]:
+        """Sign, feedback and resolution deadlines for a dispatch (or rework) at
+        *at*, as payload fields (see operator_tui.workdays for the rules)."""
+        category = self._get("categories", state.category_code) if state.category_code else None
+        return workdays.dispatch_deadlines(at, category, state.urgency, calendar).as_payload()

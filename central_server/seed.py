@@ -39,6 +39,7 @@ def seed_demo(database_url: str, *, seed: int = 12345, n_cases: int = 3000) -> s
         data = build_demo(seed=seed, n_cases=n_cases)
         reference = ReferenceStore(db)
         for kind, items in (
+            ("holidays", data.holidays),  # first: dispatch deadlines count working days
             ("departments", data.departments),
             ("categories", data.categories),
             ("routing", data.routing),
@@ -62,7 +63,7 @@ def seed_demo(database_url: str, *, seed: int = 12345, n_cases: int = 3000) -> s
     finally:
         db.close()
     return (
-        f"seeded {len(data.categories)} categories, {len(data.departments)} departments, "
+        f"seeded {len(data.holidays)} calendar days, {len(data.categories)} categories, {len(data.departments)} departments, "
         f"{len(data.kb)} KB articles, {len(data.operators)} operators, {len(data.cases)} cases "
         f"({len(history)} events) in {time.perf_counter() - started:.1f}s"
     )

@@ -194,7 +194,11 @@ class CaseState:
     lead_department: str = ""
     co_departments: list[str] = field(default_factory=list)
     dispatched_at: str = ""
-    deadline: str = ""
+    deadline: str = ""  # resolution deadline
+    sign_deadline: str = ""  # the lead department must sign for it by then
+    feedback_deadline: str = ""  # ... and give its first feedback by then
+    feedback_at: str = ""  # when it did (a note, an extension request, its result)
+    resolved_at: str = ""  # server time of the current resolution
     resolution: str = ""
     resolve_mode: str = ""
     kb_article_id: str = ""
@@ -309,6 +313,7 @@ def apply_event(state: CaseState | None, event: Event) -> CaseState:
         _require(s != CaseStatus.MERGED, f"case {state.case_no} was merged into {state.merged_into}")
     if t == EventType.NOTE:
         _require(may_see(state, actor), "not your case")
+        _note_feedback(state, new, actor, event)
         return _bump(new, event, touched=[])
     if t == EventType.EDITED:
         _require_hotline(actor, "edit cases")
@@ -331,6 +336,9 @@ def apply_event(state: CaseState | None, event: Event) -> CaseState:
         new.lead_department = p["department"]
         new.co_departments = list(p.get("co_departments", []))
         new.deadline = p.get("deadline", "")
+        new.sign_deadline = p.get("sign_deadline", "")
+        new.feedback_deadline = p.get("feedback_deadline", "")
+        new.feedback_at = ""
         new.dispatched_at = event.server_time
         new.extension_pending_hours = 0
         new.status = CaseStatus.DISPATCHED
@@ -360,6 +368,7 @@ def apply_event(state: CaseState | None, event: Event) -> CaseState:
             _require_lead(state, actor, "ask for an extension")
             _require(not state.extension_pending_hours, "an extension is already pending")
             new.extension_pending_hours = p["hours"]
+            _note_feedback(state, new, actor, event)
         else:
             _require(
                 actor.role in (Role.SUPERVISOR, Role.ADMIN),
@@ -384,8 +393,10 @@ def apply_event(state: CaseState | None, event: Event) -> CaseState:
                 s == CaseStatus.SIGNED,
                 "a case must be signed for (accepted) before it can be resolved",
             )
+            _note_feedback(state, new, actor, event)
         new.resolution = p["result"]
         new.resolve_mode = p["mode"]
+        new.resolved_at = event.server_time
         new.status = CaseStatus.RESOLVED
         return _bump(new, event, touched=[])
     if t == EventType.CALLBACK:
@@ -409,9 +420,12 @@ def apply_event(state: CaseState | None, event: Event) -> CaseState:
             new.status = CaseStatus.DISPATCHED
             new.dispatched_at = event.server_time
             new.deadline = p.get("deadline") or new.deadline
+            new.sign_deadline = p.get("sign_deadline", "")
+            new.feedback_deadline = p.get("feedback_deadline", "")
+            new.feedback_at = ""
         else:
             new.status = CaseStatus.ESCALATED
-        new.satisfaction, new.resolution, new.resolve_mode = "", "", ""
+        new.satisfaction, new.resolution, new.resolve_mode, new.resolved_at = "", "", "", ""
         return _bump(new, event, touched=[])
     if t == EventType.MERGED:
         _require_hotline(actor, "merge cases")
@@ -421,6 +435,17 @@ def apply_event(state: CaseState | None, event: Event) -> CaseState:
         new.status = CaseStatus.MERGED
         return _bump(new, event, touched=[])
     raise Rejected(f"unknown event type {t!r}")  # pragma: no cover - enum is closed
+
+
+def _note_feedback(state: CaseState, new: CaseState, actor: Actor, event: Event) -> None:
+    """The lead department's first word on a case it holds meets its feedback deadline."""
+    if (
+        not state.feedback_at
+        and state.status in (CaseStatus.DISPATCHED, CaseStatus.SIGNED)
+        and actor.role == Role.DEPARTMENT
+        and actor.department == state.lead_department
+    ):
+        new.feedback_at = event.server_time
 
 
 def _bump(new: CaseState, event: Event, touched: list[str]) -> CaseState:

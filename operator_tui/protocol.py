@@ -152,6 +152,9 @@ class DispatchedPayload(Strict):
     co_departments: list[Code] = Field(default_factory=list, max_length=10)
     deadline: Annotated[str, StringConstraints(max_length=40)] = ""
     note: LongText = ""
+    # The server fills the deadlines a seat leaves empty (operator_tui.workdays).
+    sign_deadline: Annotated[str, StringConstraints(max_length=40)] = ""
+    feedback_deadline: Annotated[str, StringConstraints(max_length=40)] = ""
 
 
 class SignedPayload(Strict):
@@ -192,6 +195,8 @@ class ReopenedPayload(Strict):
     mode: ReopenMode
     reason: LongText = ""
     deadline: Annotated[str, StringConstraints(max_length=40)] = ""  # rework: the new deadline
+    sign_deadline: Annotated[str, StringConstraints(max_length=40)] = ""  # rework: filled by the server
+    feedback_deadline: Annotated[str, StringConstraints(max_length=40)] = ""
 
 
 class MergedPayload(Strict):
@@ -388,6 +393,23 @@ class RoutingRule(Strict):
     priority: int = 0
 
 
+class HolidayDay(Strict):
+    """One date of the centre's calendar: a public holiday, or a make-up
+    working day on a weekend (调休). Other dates: Monday-Friday work."""
+
+    date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    kind: Literal["holiday", "workday"]
+    name: ShortText = ""
+
+    @field_validator("date")
+    @classmethod
+    def _real_date(cls, value: str) -> str:
+        from datetime import date
+
+        date.fromisoformat(value)
+        return value
+
+
 class KbArticle(Strict):
     id: Code
     group_id: str = ""  # the same answer in other languages shares a group
@@ -404,6 +426,7 @@ REFERENCE_KINDS: dict[str, type[Strict]] = {
     "departments": Department,
     "routing": RoutingRule,
     "kb": KbArticle,
+    "holidays": HolidayDay,  # keyed by date
 }
 
 

@@ -6,7 +6,7 @@ protocol.Category), shared by the seat's dispatch screen and the server.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from .domain import DEFAULT_RESOLVE_HOURS, Urgency
@@ -61,6 +61,13 @@ def resolve_hours(category: dict[str, Any] | None, urgency: str) -> int:
     return int(category.get("deadline_hours", {}).get(urgency, default))
 
 
-def deadline(start: datetime, category: dict[str, Any] | None, urgency: str) -> datetime:
-    """The resolution deadline of a case dispatched at *start*."""
-    return start + timedelta(hours=resolve_hours(category, urgency))
+def deadline(
+    start: datetime, category: dict[str, Any] | None, urgency: str, calendar: Any = None
+) -> datetime:
+    """The resolution deadline of a case dispatched at *start*: clock hours for
+    critical/urgent cases, working days for normal ones (see
+    :mod:`operator_tui.workdays`; *calendar* is a ``workdays.Calendar``, by
+    default weekends only, without the year's holidays)."""
+    from . import workdays
+
+    return workdays.resolution_span(category, urgency).end(start, calendar or workdays.Calendar())

@@ -67,6 +67,9 @@ ENDPOINTS = [
     ("POST", "/v1/users", None, {"operator_id": "nobody", "name": "N", "role": "operator",
                                  "password": "long-enough-1"}),
     ("POST", "/v1/users/op3/disable", None, None),
+    ("GET", "/v1/board", None, None),
+    ("GET", "/v1/board/cases", {"metric": "volume"}, None),
+    ("GET", f"/v1/cases/{CASE_NO}/callers", None, None),
 ]
 PUBLIC = {("POST", "/v1/auth/login")}
 ENDPOINT_IDS = [f"{m} {p}" for m, p, _, _ in ENDPOINTS]
