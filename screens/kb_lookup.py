@@ -145,21 +145,25 @@ class KbLookupScreen(Screen[dict | None]):
         self._generation += 1
         self.search(self._generation, self.query_text, self.language)
 
-    @work(exclusive=True, thread=True, group="kb-search")
+    @work(exclusive=True, thread=True, group="kb-search", exit_on_error=False)
     def search(self, generation: int, query: str, language: str | None) -> None:
-        if query.strip():
-            hits = self.seat.search_kb(query, MAX_RESULTS, language, self.category_code)
-            rows = [Row(h.article, h.snippet, tuple(h.terms)) for h in hits]
-        elif self.category_code:
-            articles = self.seat.kb_for_category(self.category_code, language)[:MAX_RESULTS]
-            rows = [Row(a, " ".join(str(a.get("body", "")).split())[:80], ()) for a in articles]
-        else:
+        try:
+            if query.strip():
+                hits = self.seat.search_kb(query, MAX_RESULTS, language, self.category_code)
+                rows = [Row(h.article, h.snippet, tuple(h.terms)) for h in hits]
+            elif self.category_code:
+                articles = self.seat.kb_for_category(self.category_code, language)[:MAX_RESULTS]
+                rows = [Row(a, " ".join(str(a.get("body", "")).split())[:80], ()) for a in articles]
+            else:
+                rows = []
+        except Exception as exc:  # a broken index must not take the app down
+            self.app.call_from_thread(self.notify, f"KB search failed: {exc}", severity="error")
             rows = []
         self.app.call_from_thread(self.show_rows, generation, rows)
 
     def show_rows(self, generation: int, rows: list[Row]) -> None:
         """Show a search answer unless a newer query has been typed since."""
-        if generation != self._generation:
+        if generation != self._generation or not self.is_attached:
             return
         self.rows = rows
         plist = self.query_one(PickList)
