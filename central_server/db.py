@@ -113,11 +113,16 @@ class Database:
             except ImportError as exc:  # pragma: no cover - dependency is declared
                 raise DatabaseError(f"PostgreSQL support is not installed: {exc}") from None
             _check_connect(url)
+            # check: a pooled connection is tried (one empty round trip) before
+            # it is handed out, so that after PostgreSQL restarted (or a proxy
+            # or firewall dropped idle connections) the dead ones are replaced
+            # instead of failing one request each with a 500.
             self._pool = ConnectionPool(
                 url,
                 min_size=1,
                 max_size=pool_size,
                 kwargs={"row_factory": dict_row, "autocommit": False},
+                check=ConnectionPool.check_connection,
                 open=False,
             )
             try:
