@@ -348,7 +348,8 @@ class Board:
         elif metric in ("category", "hotspot"):
             window = key.get("window", "today")
             choices = {"today": [w.today], "last_week": [w.last_week], "baseline": w.baseline()}
-            if window not in choices or (metric == "category") == (window == "baseline"):
+            allowed = {"category": ("today", "last_week"), "hotspot": ("today", "baseline")}[metric]
+            if window not in allowed:
                 raise BoardError(f"window {window!r} does not apply to {metric}")
             created_in(*choices[window])
             if "category" not in key:
