@@ -424,8 +424,17 @@ class CaseFormScreen(PickFieldsMixin, Screen[str | None]):
         return self._dirty and not self.saved
 
     def on_unmount(self) -> None:
-        if self._dirty and not self.saved and self.draft_id:
-            self.seat.save_draft(self.draft_id, self.fields, self.case_no)
+        """The app is closing (or the screen went away): keep what was typed,
+        drop a draft nothing was typed into."""
+        if self.saved or not self.draft_id:
+            return
+        try:
+            if self.is_blank:
+                self.seat.discard_draft(self.draft_id)
+            elif self._dirty:
+                self.seat.save_draft(self.draft_id, self.fields, self.case_no)
+        except Exception:  # a cache already closed: the last debounced save stands
+            pass
 
     # --- header ---------------------------------------------------------------------------------
 
