@@ -83,6 +83,11 @@ def _model(kind: str) -> Any:
         raise ValueError(f"unknown reference kind {kind!r}; one of {', '.join(REFERENCE_KINDS)}") from None
 
 
+# The calendar as of the holidays' reference version: a Calendar builds its
+# tables once, so the push path keeps the one made last (one per process).
+_CALENDARS: dict[tuple[int, int, str], workdays.Calendar] = {}
+
+
 class ReferenceCheck:
     """Checks that events name real, active categories, departments and cases.
 
@@ -133,8 +138,17 @@ class ReferenceCheck:
     def calendar(self, tz: tzinfo | None = None) -> workdays.Calendar:
         """The centre's working-day calendar (reference kind ``holidays``)."""
         if self._calendar is None:
-            rows = self._tx.all("SELECT data FROM reference WHERE kind = 'holidays' AND deleted = 0")
-            self._calendar = workdays.Calendar.from_items([json.loads(r["data"]) for r in rows], tz)
+            mark = self._tx.one(
+                "SELECT COALESCE(MAX(version), 0) AS v, COUNT(*) AS n FROM reference WHERE kind = 'holidays'"
+            ) or {}
+            key = (int(mark.get("v") or 0), int(mark.get("n") or 0), str(tz))
+            calendar = _CALENDARS.get(key)
+            if calendar is None:
+                rows = self._tx.all("SELECT data FROM reference WHERE kind = 'holidays' AND deleted = 0")
+                calendar = workdays.Calendar.from_items([json.loads(r["data"]) for r in rows], tz)
+                _CALENDARS.clear()  # only the current one is ever asked for again
+                _CALENDARS[key] = calendar
+            self._calendar = calendar
         return self._calendar
 
     def deadlines(self, state: CaseState, at: datetime, calendar: workdays.Calendar) -> dict[str, str]:

@@ -50,6 +50,7 @@ import csv
 import io
 import json
 import os
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -114,11 +115,13 @@ class Calendar:
     *overrides* maps a date to True (a working day, e.g. a make-up Saturday)
     or False (a holiday); every other date is a working day from Monday to
     Friday. *tz* is the centre's timezone (default: :func:`centre_timezone`).
+    A calendar does not change once made (it caches day boundaries).
     """
 
     def __init__(self, overrides: Mapping[date, bool] | None = None, tz: tzinfo | None = None):
         self.overrides = dict(overrides or {})
         self.tz = tz or centre_timezone()
+        self._years: dict[int, tuple[int, list[int], list[int]]] = {}
 
     @classmethod
     def from_items(cls, items: Iterable[Mapping[str, Any]], tz: tzinfo | None = None) -> "Calendar":
@@ -138,33 +141,54 @@ class Calendar:
         """Local midnight starting *day*, in UTC."""
         return datetime.combine(day, time(), tzinfo=self.tz).astimezone(UTC)
 
+    # Arithmetic runs on integer microseconds since the epoch, over a table
+    # per year of each day's start and the working time before it, so a
+    # deadline 30 working days out costs a lookup, not a walk over 45 days
+    # (it runs on every push of a dispatched case).
+
+    def _year(self, year: int) -> tuple[int, list[int], list[int]]:
+        """(ordinal of 1 January, day starts [n+1], working us before each day start [n+1])."""
+        found = self._years.get(year)
+        if found is None:
+            first, last = date(year, 1, 1).toordinal(), date(year + 1, 1, 1).toordinal()
+            starts = [_us(self.day_start(date.fromordinal(o))) for o in range(first, last + 1)]
+            before = [0]
+            for i, ordinal in enumerate(range(first, last)):
+                length = starts[i + 1] - starts[i] if self.is_workday(date.fromordinal(ordinal)) else 0
+                before.append(before[-1] + length)
+            found = self._years[year] = (first, starts, before)
+        return found
+
+    def _into_year(self, moment: datetime) -> tuple[int, int]:
+        """(local year of *moment*, working us from its start to *moment*)."""
+        us, day = _us(moment), self.local_date(moment)
+        first, starts, before = self._year(day.year)
+        i = day.toordinal() - first
+        return day.year, before[i] + (us - starts[i] if before[i + 1] > before[i] else 0)
+
     def work_seconds(self, start: datetime, end: datetime) -> float:
         """Seconds of working time in [start, end) (0 when end <= start)."""
-        start, end = _aware(start).astimezone(UTC), _aware(end).astimezone(UTC)
-        total = 0.0
-        day = self.local_date(start)
-        while True:
-            lo, hi = self.day_start(day), self.day_start(day + timedelta(days=1))
-            if lo >= end:
-                return total
-            if self.is_workday(day):
-                total += max(0.0, (min(hi, end) - max(lo, start)).total_seconds())
-            day += timedelta(days=1)
+        if _us(end) <= _us(start):
+            return 0.0
+        (ya, a), (yb, b) = self._into_year(start), self._into_year(end)
+        total = b - a
+        for year in range(ya, yb):
+            total += self._year(year)[2][-1]
+        return total / 1e6
 
     def add_work_seconds(self, start: datetime, seconds: float) -> datetime:
         """The moment when *seconds* of working time have passed since *start*."""
-        cur = _aware(start).astimezone(UTC)
         if seconds <= 0:
-            return cur
-        day = self.local_date(cur)
-        for _ in range(MAX_SEARCH_DAYS):
-            hi = self.day_start(day + timedelta(days=1))
-            if self.is_workday(day):
-                available = (hi - cur).total_seconds()
-                if seconds <= available:
-                    return cur + timedelta(seconds=seconds)
-                seconds -= available
-            cur, day = hi, day + timedelta(days=1)
+            return _from_us(_us(start))
+        year, done = self._into_year(start)
+        target = done + round(seconds * 1e6)
+        for _ in range(MAX_SEARCH_DAYS // 365 + 1):
+            first, starts, before = self._year(year)
+            if target <= before[-1]:
+                j = bisect_left(before, target)  # the day ending when the time is used up is j - 1
+                return _from_us(starts[j - 1] + target - before[j - 1])
+            target -= before[-1]
+            year += 1
         raise ValueError("the calendar has no working days ahead")
 
     def add_work_days(self, start: datetime, days: float) -> datetime:
@@ -172,11 +196,19 @@ class Calendar:
 
     def working_days(self, first: date, last: date) -> int:
         """Working days from *first* to *last*, both included."""
-        n, day = 0, first
-        while day <= last:
-            n += self.is_workday(day)
-            day += timedelta(days=1)
-        return n
+        return sum(self.is_workday(date.fromordinal(o)) for o in range(first.toordinal(), last.toordinal() + 1))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def _us(moment: datetime) -> int:
+    return (_aware(moment) - _EPOCH) // _US
+
+
+def _from_us(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
 
 
 def _aware(moment: datetime) -> datetime:
