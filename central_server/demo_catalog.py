@@ -175,7 +175,7 @@ CATALOG = """
     05 非机动车道被占 | Bike lane blocked | 自行车道, 占道, bike lane | 非机动车道被机动车长期占用停放
 05 供水排水 | Water supply and drainage | @WATERCO ~emergency
   01 供水 | Water supply
-    01 停水 | Water outage | 停水, 没水, 断水, 停水了, water outage, no water | 小区自今天早上起停水，事先未见任何停水通知 | +
+    01 停水 | Water outage | 停水, 没水, 断水, 停水了, 停水咨询, water outage, no water | 小区自今天早上起停水，事先未见任何停水通知 | +
     02 水压低 | Low water pressure | 水压小, 水流小, 高层没水, low water pressure | 高层住户水压过低，早晚用水高峰时基本没水 | +
     03 水质异常 | Water quality problem | 水发黄, 浑浊, 有异味, dirty water, discoloured water | 家中自来水发黄浑浊，有明显异味 | +
     04 供水管线爆裂 | Burst water main | 爆管, 跑水, 漏水, burst pipe | 路边供水管线爆裂，大量自来水涌出路面 | !

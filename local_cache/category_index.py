@@ -20,8 +20,21 @@ from typing import Any
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
-# Ranks: lower is better. _ALL is not a rank but the haystack of every key.
-_NAME_PREFIX, _NAME, _CODE, _KEYWORD, _PINYIN, _PATH, _FUZZY, _ALL = range(8)
+# Ranks, best first. A "start" rank matches at the start of a name, of an
+# English word or of a pinyin spelling; Chinese substrings are strong too, but
+# a query found in the middle of an English word (``ts`` in "permits") is weak.
+(
+    _NAME_START,  # 停水 / "outage" / "water" start the name or one of its words
+    _PINYIN_START,  # the name's full pinyin or initials start with the query
+    _NAME,  # inside the Chinese name
+    _KEYWORD_START,  # a keyword or its pinyin starts with the query
+    _KEYWORD,  # inside a keyword or its pinyin
+    _CODE,  # the code starts with the query
+    _NAME_INSIDE,  # inside an English word or the name's pinyin
+    _PATH,  # anywhere in the full path, Chinese, English or pinyin
+    _FUZZY,  # typo-tolerant fallback over the names
+) = range(9)
+_ALL = _FUZZY  # not a rank: the haystack of every key, for several-word queries
 
 
 @dataclass
@@ -35,7 +48,7 @@ class Leaf:
     path_en: str
     default_department: str
     keywords: list[str]
-    # (key, rank) pairs searched by substring; all lower case.
+    # (text, rank) pairs, lower case; start ranks carry the _START marker.
     keys: list[tuple[str, int]] = field(default_factory=list, repr=False)
 
 
@@ -79,10 +92,7 @@ class CategoryIndex:
         for rank in range(_ALL + 1):
             parts, starts, offset = [], [], 0
             for leaf in self.leaves:
-                if rank == _NAME_PREFIX:
-                    text = _SEP.join(_START + k for k, r in leaf.keys if r == _NAME) + _END
-                else:
-                    text = _SEP.join(k for k, r in leaf.keys if r == rank or rank == _ALL) + _END
+                text = _SEP.join(k for k, r in leaf.keys if r == rank or rank == _ALL) + _END
                 starts.append(offset)
                 parts.append(text)
                 offset += len(text)
@@ -138,7 +148,7 @@ class CategoryIndex:
         """
         taken: dict[int, int] = {}
         for rank in range(_FUZZY):
-            needle = _START + word if rank == _NAME_PREFIX else word
+            needle = _START + word if rank in _START_RANKS else word
             for n in used:
                 if n not in taken and needle in self._leaf_text(rank, n):
                     taken[n] = rank
@@ -161,11 +171,16 @@ class CategoryIndex:
         for n in candidates:
             text = self._leaf_text(_ALL, n)
             if all(w in text for w in words[1:]):
-                ranks = [_best_rank(self.leaves[n].keys, w) for w in words]
-                ranked.append((n, max(_PATH if r is None else r for r in ranks)))
+                ranked.append((n, max(self._best_rank(n, w) for w in words)))
                 if len(ranked) >= limit * 4:
                     break
         return ranked
+
+    def _best_rank(self, n: int, word: str) -> int:
+        for rank in range(_FUZZY):
+            if (_START + word if rank in _START_RANKS else word) in self._leaf_text(rank, n):
+                return rank
+        return _PATH
 
     def _leaf_text(self, rank: int, n: int) -> str:
         starts = self._starts[rank]
@@ -183,18 +198,8 @@ class CategoryIndex:
             pos = hay.find(needle, nxt)
 
 
-def _best_rank(keys: list[tuple[str, int]], word: str) -> int | None:
-    best = None
-    for key, rank in keys:
-        if word in key:
-            if rank == _NAME and key.startswith(word):
-                return _NAME_PREFIX
-            if best is None or rank < best:
-                best = rank
-    return best
-
-
 _SEP, _END, _START = "\x01", "\x00", "\x02"
+_START_RANKS = (_NAME_START, _PINYIN_START, _KEYWORD_START, _CODE)
 
 
 @lru_cache(maxsize=65536)
@@ -216,14 +221,16 @@ def _chain(by_code: dict[str, dict[str, Any]], code: str) -> list[dict[str, Any]
 
 
 def _keys_for(leaf: Leaf) -> list[tuple[str, int]]:
-    keys: list[tuple[str, int]] = [
-        (leaf.name_zh.lower(), _NAME),
-        (leaf.name_en.lower(), _NAME),
-        (leaf.code.lower(), _CODE),
-    ]
-    keys += [(k.lower(), _KEYWORD) for k in leaf.keywords]
-    for text in [leaf.name_zh, *leaf.keywords]:
-        keys += [(p, _PINYIN) for p in _pinyin_keys(text)]
+    name_pinyin = _pinyin_keys(leaf.name_zh)
+    keys: list[tuple[str, int]] = [(_START + leaf.name_zh.lower(), _NAME_START)]
+    keys += [(_START + w, _NAME_START) for w in leaf.name_en.lower().split()]
+    keys += [(_START + p, _PINYIN_START) for p in name_pinyin]
+    keys += [(leaf.name_zh.lower(), _NAME), (_START + leaf.code.lower(), _CODE)]
+    keys += [(leaf.name_en.lower(), _NAME_INSIDE)] + [(p, _NAME_INSIDE) for p in name_pinyin]
+    for keyword in leaf.keywords:
+        spellings = [keyword.lower(), *_pinyin_keys(keyword)]
+        keys += [(_START + k, _KEYWORD_START) for k in spellings]
+        keys += [(k, _KEYWORD) for k in spellings]
     keys += [(leaf.path_zh.lower(), _PATH), (leaf.path_en.lower(), _PATH)]
     keys += [(p, _PATH) for p in _pinyin_keys(leaf.path_zh.replace(" / ", ""))]
     return keys
