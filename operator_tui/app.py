@@ -22,6 +22,7 @@ from screens.status_bar import SeatInfo, StatusBar
 
 STATUS_SECONDS = 0.5
 RELOGIN_SNOOZE_SECONDS = 300.0
+LIST_HOMES = ("HomeScreen", "CallbacksScreen", "ExtensionsScreen")  # where F4/F2 open their lists
 NOT_COMMANDS = ("app.focus_next", "app.focus_previous", "screen.copy_text", "command_palette")
 
 
@@ -46,12 +47,16 @@ class OperatorApp(App[None]):
         Binding("f1", "help", "Help", id="app.help"),
         Binding("ctrl+q", "request_quit", "Quit", id="app.quit", priority=True),
         Binding("f9", "login", "Log in", id="app.login", show=False),
+        Binding("f4", "callbacks", "Callbacks", id="app.callbacks", show=False),
+        Binding("f2", "extensions", "Extensions", id="app.extensions", show=False),
     ]
 
-    def __init__(self, seat: Any, *, keymap: dict[str, str] | None = None, language: str = "zh") -> None:
+    def __init__(self, seat: Any, *, keymap: dict[str, str] | None = None, language: str = "zh",
+                 callback_tries: int = 3) -> None:
         super().__init__()
         self.seat = seat
         self.ui_language = language
+        self.callback_tries = callback_tries
         self.user_keymap = dict(keymap or {})
         self._seat_info: SeatInfo | None = None
         self._relogin_snoozed_until = 0.0
@@ -61,21 +66,32 @@ class OperatorApp(App[None]):
     # --- start ------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from screens.home import HomeScreen
         from screens.login import LoginScreen
 
         self.set_interval(STATUS_SECONDS, self.refresh_status)
         if self.seat.logged_in:
-            self.push_screen(HomeScreen(self.seat))
+            self.push_screen(self.home_screen())
         else:
             self.push_screen(LoginScreen(self.seat), self._after_first_login)
 
     def _after_first_login(self, operator: Any) -> None:
-        from screens.home import HomeScreen
-
         self._seat_info = None
         if operator is not None:
-            self.push_screen(HomeScreen(self.seat))
+            self.push_screen(self.home_screen())
+
+    @property
+    def role(self) -> str:
+        return str(self.seat.operator.role) if self.seat.operator is not None else ""
+
+    def home_screen(self) -> Screen:
+        """The home of the user's role: the department desk, else the work lists."""
+        if self.role == "department":
+            from screens.department_desk import DeskScreen
+
+            return DeskScreen(self.seat)
+        from screens.home import HomeScreen
+
+        return HomeScreen(self.seat)
 
     # --- status bar and re-login ------------------------------------------------
 
@@ -149,9 +165,19 @@ class OperatorApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         screen_name = type(self.screen).__name__
+        if action in ("callbacks", "extensions"):
+            allowed = ("operator", "supervisor", "admin") if action == "callbacks" else ("supervisor", "admin")
+            if self.login_open or self.role not in allowed:
+                return False
+            here = {"callbacks": "CallbacksScreen", "extensions": "ExtensionsScreen"}[action]
+            if screen_name == here:
+                return None
+            return screen_name in LIST_HOMES
         if action in ("new_case", "knowledge_base"):
             if self.login_open or self.seat.operator is None:
                 return False
+            if action == "new_case" and self.role == "department":
+                return False  # departments receive cases, they do not open them
             if action == "new_case" and screen_name == "CaseFormScreen":
                 return None
             if action == "knowledge_base" and screen_name == "KbLookupScreen":
@@ -167,6 +193,24 @@ class OperatorApp(App[None]):
         from screens.case_form import CaseFormScreen
 
         self.push_screen(CaseFormScreen(self.seat))
+
+    def action_callbacks(self) -> None:
+        """Call citizens back about resolved cases."""
+        from screens.callbacks import CallbacksScreen
+
+        self._open_list(CallbacksScreen(self.seat, max_tries=self.callback_tries))
+
+    def action_extensions(self) -> None:
+        """Approve or refuse the departments' extension requests."""
+        from screens.extensions import ExtensionsScreen
+
+        self._open_list(ExtensionsScreen(self.seat))
+
+    def _open_list(self, screen: Screen) -> None:
+        if type(self.screen).__name__ in ("CallbacksScreen", "ExtensionsScreen"):
+            self.switch_screen(screen)  # one list at a time above the home screen
+        else:
+            self.push_screen(screen)
 
     def action_knowledge_base(self) -> None:
         """Look something up in the knowledge base."""

@@ -1,0 +1,321 @@
+"""The callback work list: resolved cases awaiting the citizen's feedback.
+
+Longest waiting first (since the resolution, or since the last unanswered
+try). One key per outcome — 1..6: satisfied / basically satisfied /
+unsatisfied × resolved / unresolved — opens a small form for the note;
+unsatisfied asks a second step: rework with the same department or escalate
+to supervision. 0 records "no answer" at once.
+
+No answer, the rule: the domain has no "closed: no answer", so a case the
+citizen never answers stays resolved and listed. After ``tries`` unanswered
+calls (default 3) it is flagged "unreachable after N tries" and moved to the
+end of the list; further tries may still be recorded, and any answer closes
+or reopens it as usual. Every try and outcome is a callback event in the
+case's log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
+
+from operator_tui.domain import EventType, Rejected, Satisfaction
+
+from . import desk_lists as dl
+from . import worklists as wl
+from .case_actions import OUTCOMES, CallbackOutcomeScreen
+from .case_view import CaseViewScreen
+from .inert import cell
+from .rows import phone_display
+from .status_bar import StatusBar, age_text
+from .work_pane import Row, WorkPane
+
+REFRESH_SECONDS = 2.0
+SATISFACTION_NAMES = {"satisfied": ("满意", "satisfied"), "basic": ("基本满意", "basic"),
+                      "unsatisfied": ("不满意", "unsatisfied")}
+
+
+def record(screen: Any, case_no: str, kind: EventType, payload: dict[str, Any]) -> bool:
+    """seat.record from a screen; a refusal is shown, never raised."""
+    try:
+        screen.seat.record(case_no, kind, payload)
+    except Rejected as exc:
+        screen.app.notify(f"Not recorded: {exc.reason}", severity="error", markup=False)
+        return False
+    except ValueError as exc:
+        screen.app.notify(f"Not recorded: {exc}", severity="error", markup=False)
+        return False
+    return True
+
+
+def offline_note(seat: Any) -> str:
+    return "" if seat.status().online else " Offline now: sent when the server is back."
+
+
+class CaseListScreen(Screen):
+    """A list of cases read from the cache in a worker, refreshed every few
+    seconds while shown; Enter opens a case, Esc goes back."""
+
+    LIST_ID = "cases"
+    COLUMNS: tuple[str, ...] = ()
+    EMPTY = ""
+    HEADING = ""
+    AUTO_FOCUS = "#cases-table"
+    BINDINGS = [Binding("escape", "back", "Back", id="list.back")]
+
+    def __init__(self, seat: Any) -> None:
+        super().__init__()
+        self.seat = seat
+        self.names: wl.Names | None = None
+        self.cases: dict[str, dict[str, Any]] = {}
+        self.rows: list[tuple[str, tuple[str, ...]]] = []
+        self.loaded = False
+        self.pane = WorkPane(self.LIST_ID, self.COLUMNS, self.EMPTY)
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.styled(self.HEADING, "bold"), id="list-title")
+        yield Static("", id="list-legend", markup=False)
+        yield self.pane
+        yield StatusBar()
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.set_interval(REFRESH_SECONDS, self._tick)
+        self.reload()
+
+    def _tick(self) -> None:
+        if self.is_current:
+            self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.loaded:
+            self.reload()
+
+    def reload(self) -> None:
+        self._load(getattr(self.app, "ui_language", "zh"))
+
+    def read(self) -> list[dict[str, Any]]:
+        """The cases to list (worker thread)."""
+        raise NotImplementedError
+
+    def row(self, case: dict[str, Any], names: wl.Names) -> tuple[Text, ...]:
+        raise NotImplementedError
+
+    def legend(self, cases: list[dict[str, Any]]) -> Content:
+        return Content("")
+
+    @work(thread=True, exclusive=True, group="list-load")
+    def _load(self, language: str) -> None:
+        cases = self.read()
+        names = wl.load_names(self.seat.cache, language, self.names)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show_cases, cases, names)
+
+    def show_cases(self, cases: list[dict[str, Any]], names: wl.Names) -> None:
+        self.names = names
+        rows: list[Row] = [(c["case_no"], self.row(c, names)) for c in cases]
+        self.cases = {c["case_no"]: c for c in cases}
+        self.rows = [(key, tuple(str(x) for x in cells)) for key, cells in rows]
+        self.pane.show(rows)
+        self.query_one("#list-legend", Static).update(self.legend(cases))
+        if self.focused is None:
+            self.pane.focus_table()
+        self.loaded = True
+        self.refresh_bindings()
+
+    def selected(self) -> dict[str, Any] | None:
+        key = self.pane.selected_key()
+        return self.cases.get(key) if key else None
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        if key in self.cases:
+            self.app.push_screen(self.case_screen(key))
+
+    def case_screen(self, case_no: str) -> Screen:
+        return CaseViewScreen(self.seat, case_no)
+
+    def action_back(self) -> None:
+        """Back to the home screen."""
+        self.dismiss()
+
+
+def _pad(text: str, cells: int) -> str:
+    return text + " " * max(0, cells - cell_len(text))
+
+
+def outcome_legend() -> list[Any]:
+    """The outcome keys as a grid: resolved / unresolved × satisfaction
+    (padded by terminal cells, so the Chinese lines up)."""
+    parts: list[Any] = []
+    for row, resolved in enumerate((True, False)):
+        parts.append(("\n" if row else "") + _pad("已解决 resolved" if resolved else "未解决 unresolved", 18))
+        for key, satisfaction, res, _zh, _en in OUTCOMES:
+            if res == resolved:
+                zh, en = SATISFACTION_NAMES[satisfaction]
+                parts += [(key, "bold $text-accent"), " " + _pad(f"{zh} {en}", 19)]
+    return parts
+
+
+def outcome_bindings() -> list[Binding]:
+    return [Binding(key, f"outcome('{key}')", f"{zh} {en}", show=False, id=f"callback.{sat}_{'res' if res else 'unres'}")
+            for key, sat, res, zh, en in OUTCOMES] + [
+        Binding("0", "no_answer", "No answer", id="callback.no_answer")]
+
+
+class CallbackActions:
+    """Record a callback outcome for one case (mixed into a Screen)."""
+
+    seat: Any
+    app: Any
+    max_tries: int = dl.CALLBACK_TRIES
+
+    def callback_case(self) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def after_callback(self) -> None:
+        raise NotImplementedError
+
+    def callback_allows(self) -> bool | None:
+        case = self.callback_case()
+        return True if case is not None and case.get("status") == "resolved" else None
+
+    def action_outcome(self, key: str) -> None:
+        """Record what the citizen said (a form asks for a note)."""
+        case = self.callback_case()
+        if case is None:
+            return
+        case_no = case["case_no"]
+        names = getattr(self, "names", None) or wl.Names()
+
+        def recorded(answer: dict[str, Any] | None) -> None:
+            if answer is None or not record(self, case_no, EventType.CALLBACK, answer["callback"]):
+                return
+            done = f"Callback recorded: {case_no}"
+            reopen = answer.get("reopen")
+            if reopen and record(self, case_no, EventType.REOPENED, reopen):
+                done += " — sent back for rework" if reopen["mode"] == "rework" else " — escalated to supervision"
+            self.app.notify(done + "." + offline_note(self.seat), markup=False)
+            self.after_callback()
+
+        self.app.push_screen(CallbackOutcomeScreen(self.seat.case(case_no) or case, names, key), recorded)
+
+    def action_no_answer(self) -> None:
+        """The citizen did not answer: count one try."""
+        case = self.callback_case()
+        if case is None:
+            return
+        tries = int(case.get("tries", case.get("callback_attempts") or 0)) + 1
+        note = f"无人接听 no answer (try {tries})"
+        if not record(self, case["case_no"], EventType.CALLBACK,
+                      {"satisfaction": Satisfaction.NO_ANSWER, "resolved": False, "note": note}):
+            return
+        flag = f" Unreachable after {tries} tries." if tries >= self.max_tries else ""
+        self.app.notify(f"No answer recorded: {case['case_no']} (try {tries}).{flag}{offline_note(self.seat)}",
+                        markup=False)
+        self.after_callback()
+
+
+class CallbackCaseScreen(CallbackActions, CaseViewScreen):
+    """The case view with the callback keys."""
+
+    BINDINGS = outcome_bindings()
+
+    def callback_case(self) -> dict[str, Any] | None:
+        return self.case
+
+    def after_callback(self) -> None:
+        self.load()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.callback_allows() if action in ("outcome", "no_answer") else True
+
+
+class CallbacksScreen(CallbackActions, CaseListScreen):
+    """Resolved cases waiting for the citizen's feedback."""
+
+    CSS_PATH = "callbacks.tcss"
+    HELP_TITLE = "Callbacks"
+    LIST_ID = "callbacks"
+    AUTO_FOCUS = "#callbacks-table"
+    HEADING = "Callbacks — resolved cases awaiting the citizen's feedback, longest waiting first"
+    COLUMNS = ("Case no", "Waiting", "Tries", "Resolved by", "Category", "Phone", "Result")
+    EMPTY = "No case is waiting for a callback."
+    BINDINGS = outcome_bindings()
+
+    def __init__(self, seat: Any, *, max_tries: int = dl.CALLBACK_TRIES) -> None:
+        super().__init__(seat)
+        self.max_tries = max_tries
+
+    def read(self) -> list[dict[str, Any]]:
+        found = dl.callbacks(self.seat.cache)
+        found.sort(key=lambda c: c["tries"] >= self.max_tries)  # unreachable ones last (stable)
+        return found
+
+    def row(self, case: dict[str, Any], names: wl.Names) -> tuple[Text, ...]:
+        tries = int(case.get("tries") or 0)
+        if tries >= self.max_tries:
+            tries_cell = cell(f"{tries} unreachable", style="bold red")
+        else:
+            tries_cell = cell(str(tries) if tries else "", style="bold yellow" if tries else "")
+        since = dl.moment(case.get("updated_at"))
+        waited = (wl.local_now() - since).total_seconds() if since else None
+        by = names.department(str(case.get("lead_department") or "")) if case.get("resolve_mode") == "department" \
+            else "hotline"
+        case_no = cell(case.get("case_no"), style="bold")
+        if case.get("local"):
+            case_no.append(" ↑", style="bold yellow")  # a try recorded here, not yet on the server
+        return (
+            case_no,
+            cell(age_text(waited) if waited is not None else "—"),
+            tries_cell,
+            cell(by, limit=14),
+            cell(names.category(str(case.get("category_code") or "")), limit=14),
+            cell(phone_display(str(case.get("phone") or ""))),
+            cell(case.get("resolution"), limit=34),
+        )
+
+    def legend(self, cases: list[dict[str, Any]]) -> Content:
+        unreachable = sum(1 for c in cases if int(c.get("tries") or 0) >= self.max_tries)
+        parts: list[Any] = list(outcome_legend())
+        parts += [("   0", "bold $text-accent"), " 无人接听 no answer\n", (f"{len(cases)} waiting", "bold")]
+        if unreachable:
+            parts += ["  ·  ", (f"{unreachable} unreachable after {self.max_tries} tries (listed last)",
+                                "bold $text-error")]
+        return Content.assemble(*parts)
+
+    def callback_case(self) -> dict[str, Any] | None:
+        case = self.selected()
+        if case is None:
+            return None
+        current = self.seat.case(case["case_no"]) or case
+        return {**current, "tries": case.get("tries", 0)}
+
+    def after_callback(self) -> None:
+        self.reload()
+
+    def case_screen(self, case_no: str) -> Screen:
+        return CallbackCaseScreen(self.seat, case_no)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("outcome", "no_answer"):
+            return self.callback_allows() if self.is_mounted else None
+        return True
+
+
+__all__ = ["CallbackCaseScreen", "CallbacksScreen", "CaseListScreen"]
