@@ -44,6 +44,7 @@ class Config:
     database: str = ""  # central server database URL; default: a SQLite file in data_dir
     language: str = "zh"  # UI language: zh or en
     cache_window_days: int = 30  # case summaries kept for caller-history lookups
+    duplicate_window_hours: float = 48.0  # intake: same category + place within this is a possible duplicate
     token_hours: float = 12.0  # server: bearer token lifetime
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     source: str = ""  # the file it was read from, for messages

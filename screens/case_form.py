@@ -48,13 +48,14 @@ from screens.case_widgets import (
 )
 from screens.category_picker import FilterPicker, line
 from screens.dispatch import DispatchScreen
+from screens.duplicates_panel import DuplicatesMixin, DuplicatesPanel
 from screens.kb_lookup import KbLookupScreen
 from screens.status_bar import StatusBar
 
 DRAFT_DEBOUNCE = 0.3  # seconds of quiet before the draft is written
 
 
-class CaseFormScreen(PickFieldsMixin, Screen[str | None]):
+class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
     """One new case, from the first digit of the number to save/dispatch/answer."""
 
     CSS_PATH = "case_form.tcss"
@@ -67,6 +68,15 @@ class CaseFormScreen(PickFieldsMixin, Screen[str | None]):
         Binding("f3", "kb_lookup", "KB", id="case_form.kb", priority=True),
         Binding("f2", "copy_previous", "Copy prev.", id="case_form.copy_previous", priority=True),
         Binding("ctrl+l", "link_previous", "Link prev.", id="case_form.link_previous", priority=True),
+        # the duplicates panel shows these keys while it has candidates (the footer is full)
+        Binding("f7", "link_duplicate", "Link duplicate", show=False, priority=True,
+                id="case_form.link_duplicate"),
+        Binding("f8", "merge_duplicate", "Save+merge", show=False, priority=True,
+                id="case_form.merge_duplicate"),
+        Binding("ctrl+down", "next_duplicate(1)", "Next duplicate", show=False, priority=True,
+                id="case_form.next_duplicate"),
+        Binding("ctrl+up", "next_duplicate(-1)", "Previous duplicate", show=False, priority=True,
+                id="case_form.previous_duplicate"),
         Binding("escape", "back", "Back", id="case_form.back"),
         Binding("tab", "next_field", "Next field", show=False, priority=True, id="case_form.next_field"),
         Binding("shift+tab", "previous_field", "Previous field", show=False, priority=True,
@@ -143,7 +153,9 @@ class CaseFormScreen(PickFieldsMixin, Screen[str | None]):
                                  id="urgency")
                     yield Static(id="urgency-hint")
                 yield Static(id="linked")
-            yield CallerHistory(self.seat)
+            with Vertical(id="side"):
+                yield DuplicatesPanel(self.seat)
+                yield CallerHistory(self.seat)
         yield StatusBar()
         yield QuietFooter()
 
@@ -165,6 +177,7 @@ class CaseFormScreen(PickFieldsMixin, Screen[str | None]):
         self._show_district()
         self._show_linked()
         self._refresh_history()
+        self.look_for_duplicates()
         self._suggest_urgency()
         self._tick()
         self.set_interval(1.0, self._tick)
@@ -206,6 +219,7 @@ class CaseFormScreen(PickFieldsMixin, Screen[str | None]):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DRAFT_DEBOUNCE, self.flush_draft)
+        self.look_for_duplicates()
         if self.query(".error.-shown"):
             self.show_errors(validate(self.fields, known_category=self.seat.category_leaf),
                              only_shown=True)

@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 
 from . import worklists as wl
 from .inert import cell, inert, inert_line
+from .merged_callers import MergedCallers
 from .rows import STATUS_STYLE, phone_display
 from .status_bar import StatusBar
 
@@ -153,6 +154,7 @@ class CaseViewScreen(Screen):
                 yield Static("", id="fields-right", markup=False)
             yield Static("", id="case-description", markup=False)
             yield Static("", id="case-resolution", markup=False)
+            yield MergedCallers(self.seat, self.case_no)
         yield Static("", id="events-title", markup=False)
         yield DataTable(id="events", cursor_type="row", zebra_stripes=True)
         yield StatusBar()

@@ -1,0 +1,83 @@
+"""Everyone who called about a master case, for its case view.
+
+A burst of calls about one incident becomes one master case with the other
+cases merged into it; the master's view lists those callers (number, phone,
+name, language) from the local cache (:func:`operator_tui.duplicates.callers_of`),
+so the callback can reach all of them. Hidden when nothing was merged into
+the case. Read in a worker on mount and every few seconds while shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.content import Content
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from operator_tui import duplicates as dup
+
+from . import worklists as wl
+from .inert import inert_line
+from .rows import phone_display
+
+REFRESH_SECONDS = 3.0
+
+
+def callers_text(group: dup.CallerGroup) -> Content:
+    """A title line, then one line per merged caller."""
+    lines = [Content.assemble(
+        (f"Callers — {len(group.merged)} case(s) merged into this one, "
+         f"{len(group.phones)} phone number(s) to call back", "bold"))]
+    for caller in group.merged:
+        language = caller.language + (" (interpreter)" if caller.interpreter else "")
+        lines.append(Content.assemble(
+            "  ", inert_line(caller.case_no, style="bold"),
+            "  ", inert_line(wl.local_time(caller.created_at, with_date=True)),
+            "  ", inert_line(phone_display(caller.phone) or "(no phone)", style="$text-accent"),
+            "  ", inert_line(caller.name, limit=16),
+            "  ", inert_line(caller.channel, style="$text-muted"),
+            "  ", inert_line(language, style="$text-muted"),
+        ))
+    return Content("\n").join(lines)
+
+
+class MergedCallers(Static):
+    """The merged callers of one case (hidden when there are none)."""
+
+    DEFAULT_CSS = """
+    MergedCallers { height: auto; display: none; margin-top: 1; }
+    MergedCallers.-shown { display: block; }
+    """
+
+    def __init__(self, seat: Any, case_no: str, *, id: str = "merged-callers") -> None:
+        super().__init__("", id=id, markup=False)
+        self.seat = seat
+        self.case_no = case_no
+        self.group: dup.CallerGroup | None = None
+
+    def on_mount(self) -> None:
+        self.load()
+        self.set_interval(REFRESH_SECONDS, self._tick)
+
+    def _tick(self) -> None:
+        if self.screen.is_current:
+            self.load()
+
+    @work(thread=True, exclusive=True, group="merged-callers", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            group = dup.callers_of(self.seat.cache, self.case_no)
+        except Exception:  # a closing cache: keep what is shown
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show, group)
+
+    def show(self, group: dup.CallerGroup) -> None:
+        if group == self.group or not self.is_mounted:
+            return
+        self.group = group
+        mine = group.master == self.case_no and bool(group.merged)
+        self.set_class(mine, "-shown")
+        self.update(callers_text(group) if mine else "")
