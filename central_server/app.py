@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +38,7 @@ from operator_tui.protocol import (
     SnapshotResponse,
     UserCreate,
     UserList,
+    cursor_mark,
     decode_cursor,
     encode_cursor,
     normalize_phone,
@@ -144,10 +146,12 @@ def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
     ) -> Response:
         try:
             after = decode_cursor(cursor)
+            await run_in_threadpool(cases.check_cursor, after, cursor_mark(cursor))
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
         # Long polls share one head watcher and one query per page (feed.py).
-        return Response(await feed.changes(who.actor, after, limit, wait), media_type="application/json")
+        body = await feed.changes(who.actor, after, cursor or encode_cursor(0), limit, wait)
+        return Response(body, media_type="application/json")
 
     @app.get("/v1/snapshot", response_model=SnapshotResponse)
     def snapshot(
@@ -156,11 +160,11 @@ def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
         after: Annotated[str, Query(max_length=24)] = "",
         limit: Annotated[int, Query(ge=1, le=5000)] = 2000,
     ) -> SnapshotResponse:
-        head = cases.head()
+        head = cases.head_cursor()
         found, more = cases.snapshot(who.actor, days, after, limit)
         return SnapshotResponse(
             cases=found, has_more=more, next_after=found[-1]["case_no"] if found else after,
-            cursor=encode_cursor(head),
+            cursor=head,
         )
 
     @app.get("/v1/cases/{case_no}", response_model=CaseResponse)

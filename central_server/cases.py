@@ -35,7 +35,7 @@ from operator_tui.domain import (
     conflicting_fields,
     may_see,
 )
-from operator_tui.protocol import EventIn, EventOut, PushResult
+from operator_tui.protocol import EventIn, EventOut, PushResult, encode_cursor, event_mark
 
 from .accounts import _seat_for
 from .db import Database, Tx
@@ -235,11 +235,37 @@ class CaseStore:
         with self.db.transaction(write=False) as tx:
             return int(tx.scalar("SELECT value FROM counters WHERE name = 'change_seq'"))
 
-    def changes(self, actor: Actor, after: int, limit: int) -> tuple[list[EventOut], list[dict], int, bool]:
+    def head_cursor(self) -> str:
+        """The cursor for 'from the newest change on'."""
+        with self.db.transaction(write=False) as tx:
+            head = int(tx.scalar("SELECT value FROM counters WHERE name = 'change_seq'"))
+            return encode_cursor(head, _mark_at(tx, head))
+
+    def check_cursor(self, after: int, mark: str) -> None:
+        """Raise ValueError unless the cursor belongs to this server's history.
+
+        A cursor beyond the newest change, or naming a different event than
+        the one this server has at that number, means the database went back
+        to an older backup: following it would skip changes, so the seat must
+        take a new snapshot instead.
+        """
+        if after == 0:
+            return
+        with self.db.transaction(write=False) as tx:
+            head = int(tx.scalar("SELECT value FROM counters WHERE name = 'change_seq'"))
+            here = _mark_at(tx, after) if after <= head else None
+        if after > head or (mark and here != mark):
+            raise ValueError(
+                "cursor does not match this server's change history (was the database "
+                "restored from a backup?); take a new snapshot"
+            )
+
+    def changes(self, actor: Actor, after: int, limit: int) -> tuple[list[EventOut], list[dict], int, str, bool]:
         """Events after change number *after* that *actor* may see.
 
-        Returns (events, current states of their cases, new cursor seq,
-        has_more). The cursor moves past changes the actor may not see too.
+        Returns (events, current states of their cases, new cursor seq, the
+        cursor itself, has_more). The cursor moves past changes the actor may
+        not see too.
         """
         with self.db.transaction(write=False) as tx:
             head = int(tx.scalar("SELECT value FROM counters WHERE name = 'change_seq'"))
@@ -258,9 +284,12 @@ class CaseStore:
             has_more = len(rows) > limit
             rows = rows[:limit]
             cursor = rows[-1]["seq"] if has_more else max(head, after)
+            mark = rows[-1]["event_id"] if rows and rows[-1]["seq"] == cursor else None
+            token = encode_cursor(cursor, event_mark(mark) if mark else _mark_at(tx, cursor))
             case_nos = sorted({r["case_no"] for r in rows})
             cases = _load_states(tx, case_nos)
-        return [_event_out(r) for r in rows], [cases[n] for n in case_nos if n in cases], cursor, has_more
+        events = [_event_out(r) for r in rows]
+        return events, [cases[n] for n in case_nos if n in cases], cursor, token, has_more
 
     def case(self, actor: Actor, case_no: str) -> tuple[dict, list[EventOut]] | None:
         """A case and its whole event log, if it exists and *actor* may see it."""
@@ -336,6 +365,12 @@ def _rejected(ev: EventIn, reason: str, state: CaseState | None = None) -> PushR
         version=state.version if state else None,
         server_case=state.to_dict() if state else None,
     )
+
+
+def _mark_at(tx: Tx, seq: int) -> str:
+    """The mark of the event with change number *seq* ('' when there is none)."""
+    row = tx.one("SELECT event_id FROM events WHERE seq = ?", (seq,)) if seq else None
+    return event_mark(row["event_id"]) if row else ""
 
 
 def _load_state(tx: Tx, case_no: str) -> CaseState | None:

@@ -26,7 +26,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from operator_tui.domain import HOTLINE_ROLES, Actor
-from operator_tui.protocol import ChangesResponse, encode_cursor
+from operator_tui.protocol import ChangesResponse
 
 from .cases import CaseStore
 
@@ -49,12 +49,12 @@ class ChangeFeed:
         self._watcher: asyncio.Task[None] | None = None
         self._waiters = 0
         # key -> (loop time its query started, the query: (body, seq, number of events))
-        self._flights: dict[_Key, tuple[float, asyncio.Future[tuple[bytes, int, int]]]] = {}
+        self._flights: dict[_Key, tuple[float, asyncio.Future[tuple[bytes, int, int, str]]]] = {}
         self.queries = 0  # page queries made (the rest were shared)
 
-    async def changes(self, actor: Actor, after: int, limit: int, wait: float) -> bytes:
-        """The JSON of a ChangesResponse: changes after *after*, waiting up
-        to *wait* seconds for one to come."""
+    async def changes(self, actor: Actor, after: int, cursor: str, limit: int, wait: float) -> bytes:
+        """The JSON of a ChangesResponse: changes after *after* (the number
+        behind *cursor*), waiting up to *wait* seconds for one to come."""
         loop = asyncio.get_running_loop()
         give_up = loop.time() + wait
         scope = None if actor.role in HOTLINE_ROLES else (actor.department or "")
@@ -63,23 +63,25 @@ class ChangeFeed:
             # A plain read sees everything committed before it came; a long
             # poll is as fresh as the watcher, like the waiters it joins.
             not_before = self._seen_at if watched else loop.time()
-            body, seq, count = await self._page(actor, scope, after, limit, not_before)
+            body, seq, count, moved = await self._page(actor, scope, after, limit, not_before)
             if count or wait <= 0:
                 return body
-            after = max(after, seq)  # the cursor moves past changes this actor may not see
+            if seq > after:  # the cursor moves past changes this actor may not see
+                after, cursor = seq, moved
         while True:
             woken_at = await self._wait_beyond(after, give_up - loop.time())
             if woken_at is None:  # nothing new in time: the cursor stays where it is
-                return _empty(after)
-            body, seq, count = await self._page(actor, scope, after, limit, woken_at)
+                return _empty(cursor)
+            body, seq, count, moved = await self._page(actor, scope, after, limit, woken_at)
             if count:
                 return body
-            after = max(after, seq)
+            if seq > after:
+                after, cursor = seq, moved
 
     # --- the shared query --------------------------------------------------------
 
     async def _page(self, actor: Actor, scope: str | None, after: int, limit: int,
-                    not_before: float) -> tuple[bytes, int, int]:
+                    not_before: float) -> tuple[bytes, int, int, str]:
         """One page, from a query that started at or after *not_before*
         (one already running for the same page is shared)."""
         key = (scope, after, limit)
@@ -93,11 +95,11 @@ class ChangeFeed:
             flight = self._flights[key] = (loop.time(), task)
         return await asyncio.shield(flight[1])
 
-    async def _query(self, actor: Actor, after: int, limit: int) -> tuple[bytes, int, int]:
+    async def _query(self, actor: Actor, after: int, limit: int) -> tuple[bytes, int, int, str]:
         self.queries += 1
-        events, states, seq, more = await run_in_threadpool(self.cases.changes, actor, after, limit)
-        body = ChangesResponse(events=events, cases=states, cursor=encode_cursor(seq), has_more=more)
-        return body.model_dump_json().encode(), seq, len(events)
+        events, states, seq, cursor, more = await run_in_threadpool(self.cases.changes, actor, after, limit)
+        body = ChangesResponse(events=events, cases=states, cursor=cursor, has_more=more)
+        return body.model_dump_json().encode(), seq, len(events), cursor
 
     def _prune(self, now: float) -> None:
         for key, (started, future) in list(self._flights.items()):
@@ -162,8 +164,8 @@ class ChangeFeed:
                     changed.set()
 
 
-def _empty(after: int) -> bytes:
-    return ChangesResponse(events=[], cases=[], cursor=encode_cursor(after), has_more=False).model_dump_json().encode()
+def _empty(cursor: str) -> bytes:
+    return ChangesResponse(events=[], cases=[], cursor=cursor, has_more=False).model_dump_json().encode()
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import functools
 from typing import Annotated, Any, Literal
 
@@ -302,24 +303,45 @@ class CaseResponse(Strict):
 # --- cursors -----------------------------------------------------------------
 
 
-def encode_cursor(seq: int) -> str:
-    """The opaque cursor for 'everything after change number *seq*'."""
-    return base64.urlsafe_b64encode(f"c1:{seq}".encode()).decode().rstrip("=")
+def encode_cursor(seq: int, mark: str = "") -> str:
+    """The opaque cursor for 'everything after change number *seq*'.
+
+    *mark* (see :func:`event_mark`) names the change at *seq*, so a server
+    whose history differs — a database restored from an older backup that has
+    since handed out the same numbers again — can tell the cursor is not its.
+    """
+    raw = f"c2:{seq}:{mark}" if mark else f"c1:{seq}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def event_mark(event_id: str) -> str:
+    """A short fingerprint of the event a cursor points at."""
+    return hashlib.sha256(event_id.encode()).hexdigest()[:12]
+
+
+def _split_cursor(cursor: str) -> tuple[int, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, rest = raw.split(":", 1)
+        seq_text, _, mark = rest.partition(":")
+        value = int(seq_text)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValueError("malformed cursor") from None
+    if (version, bool(mark)) not in (("c1", False), ("c2", True)) or value < 0:
+        raise ValueError("malformed cursor")
+    if mark and not all(ch in "0123456789abcdef" for ch in mark):
+        raise ValueError("malformed cursor")
+    return value, mark
 
 
 def decode_cursor(cursor: str | None) -> int:
     """The change number behind a cursor; '' or None is the beginning."""
-    if not cursor:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        tag, seq = raw.split(":", 1)
-        value = int(seq)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ValueError("malformed cursor") from None
-    if tag != "c1" or value < 0:
-        raise ValueError("malformed cursor")
-    return value
+    return _split_cursor(cursor)[0] if cursor else 0
+
+
+def cursor_mark(cursor: str | None) -> str:
+    """The event mark a cursor carries ('' for the beginning or an old cursor)."""
+    return _split_cursor(cursor)[1] if cursor else ""
 
 
 # --- auth and users ----------------------------------------------------------

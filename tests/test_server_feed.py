@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from operator_tui.protocol import decode_cursor, encode_cursor
+from operator_tui.protocol import decode_cursor, encode_cursor, event_mark
 pytest.register_assert_rewrite("tests.server_helpers")  # before the import below
 
 from tests.server_helpers import (
@@ -74,8 +74,21 @@ def test_the_feed_from_the_beginning(shared_server) -> None:
     op = login(shared_server.url, "op1")
     op.new_case()
     body = op.http.get("/v1/changes", params={"limit": 1}).json()
-    assert [e["seq"] for e in body["events"]] == [1] and body["has_more"]
-    assert body["cursor"] == encode_cursor(1)
+    first = body["events"][0]
+    assert first["seq"] == 1 and body["has_more"]
+    assert body["cursor"] == encode_cursor(1, event_mark(first["event_id"]))
+
+
+def test_a_cursor_from_another_history_is_refused(shared_server) -> None:
+    """Ahead of the head, or naming another event at its number (a restored
+    backup): 400, so the seat takes a new snapshot instead of skipping."""
+    op = login(shared_server.url, "op1")
+    op.new_case()
+    head = decode_cursor(op.http.get("/v1/changes", params={"limit": 1}).json()["cursor"])
+    for cursor in (encode_cursor(10**9), encode_cursor(1, event_mark("not-the-event-at-1"))):
+        answer = op.http.get("/v1/changes", params={"cursor": cursor})
+        assert answer.status_code == 400 and "snapshot" in answer.json()["error"]
+    assert op.http.get("/v1/changes", params={"cursor": encode_cursor(head)}).status_code == 200
 
 
 def test_a_snapshot_hands_over_to_the_feed(shared_server) -> None:

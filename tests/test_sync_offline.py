@@ -200,11 +200,6 @@ def test_the_status_follows_local_writes_while_backing_off(server_factory, tmp_p
     assert assert_delivered_exactly_once([seat], srv.database_url)["delivered"] == 3
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "central_server: a cursor ahead of the feed's head (the database was restored from an "
-    "older backup, or a replica with a shorter history took over) is answered with no "
-    "events and the same cursor, so the seat silently skips every change numbered up to "
-    "its old cursor; the server should refuse it (400 ... cursor ...) so the seat re-snapshots"))
 def test_a_server_restored_from_an_older_backup_is_noticed(server_factory, tmp_path) -> None:
     srv = prepared(server_factory, "sqlite")
     a = SeatSim(tmp_path / "a.db").login(srv.url, "op1")
