@@ -22,7 +22,7 @@ from screens.status_bar import SeatInfo, StatusBar
 
 STATUS_SECONDS = 0.5
 RELOGIN_SNOOZE_SECONDS = 300.0
-LIST_HOMES = ("HomeScreen", "CallbacksScreen", "ExtensionsScreen")  # where F4/F2 open their lists
+LIST_HOMES = ("HomeScreen", "CallbacksScreen", "ExtensionsScreen", "BoardScreen")  # where F4/F2 open their lists
 NOT_COMMANDS = ("app.focus_next", "app.focus_previous", "screen.copy_text", "command_palette")
 
 
@@ -49,6 +49,7 @@ class OperatorApp(App[None]):
         Binding("f9", "login", "Log in", id="app.login", show=False),
         Binding("f4", "callbacks", "Callbacks", id="app.callbacks", show=False),
         Binding("f2", "extensions", "Extensions", id="app.extensions", show=False),
+        Binding("ctrl+b", "board", "Board", id="app.board", show=False),
     ]
 
     def __init__(self, seat: Any, *, keymap: dict[str, str] | None = None, language: str = "zh",
@@ -71,6 +72,7 @@ class OperatorApp(App[None]):
         self.set_interval(STATUS_SECONDS, self.refresh_status)
         if self.seat.logged_in:
             self.push_screen(self.home_screen())
+            self._land_on_board()
         else:
             self.push_screen(LoginScreen(self.seat), self._after_first_login)
 
@@ -78,6 +80,12 @@ class OperatorApp(App[None]):
         self._seat_info = None
         if operator is not None:
             self.push_screen(self.home_screen())
+            self._land_on_board()
+
+    def _land_on_board(self) -> None:
+        """Supervisors start on their live board, above the work lists."""
+        if self.role == "supervisor":
+            self.action_board()
 
     @property
     def role(self) -> str:
@@ -165,6 +173,10 @@ class OperatorApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         screen_name = type(self.screen).__name__
+        if action == "board":
+            if self.login_open or self.role not in ("supervisor", "admin"):
+                return False
+            return None if screen_name == "BoardScreen" else screen_name in LIST_HOMES
         if action in ("callbacks", "extensions"):
             allowed = ("operator", "supervisor", "admin") if action == "callbacks" else ("supervisor", "admin")
             if self.login_open or self.role not in allowed:
@@ -205,6 +217,16 @@ class OperatorApp(App[None]):
         from screens.extensions import ExtensionsScreen
 
         self._open_list(ExtensionsScreen(self.seat))
+
+    def action_board(self) -> None:
+        """The supervisor's live board (volume, categories, hot spots, deadlines, rates)."""
+        from screens.board import BoardScreen
+
+        stack = self.screen_stack
+        if len(stack) > 1 and isinstance(stack[-2], BoardScreen):
+            self.pop_screen()  # a list opened from the board: back to it
+        elif not isinstance(self.screen, BoardScreen):
+            self.push_screen(BoardScreen(self.seat))
 
     def _open_list(self, screen: Screen) -> None:
         if type(self.screen).__name__ in ("CallbacksScreen", "ExtensionsScreen"):

@@ -20,11 +20,11 @@ import json
 import socket
 import threading
 import weakref
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpcore
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .protocol import (
     CaseResponse,
@@ -57,6 +57,35 @@ class RequestRefused(Exception):
         super().__init__(f"{status}: {message}")
         self.status = status
         self.message = message
+
+
+class BoardAnswer(BaseModel):
+    """GET /v1/board: the parts the seat shows (the server's full model is
+    central_server.board_api.BoardResponse; fields it adds are kept)."""
+
+    model_config = ConfigDict(extra="allow")
+    protocol: Literal[1] = 1
+    at: str
+    day: str = ""
+    volume: dict[str, Any]
+    top_categories: list[dict[str, Any]]
+    hot_spots: list[dict[str, Any]]
+    deadlines: dict[str, Any]
+    rates: dict[str, Any]
+
+
+class BoardCasesAnswer(BaseModel):
+    """GET /v1/board/cases: one page of the cases behind a board number."""
+
+    model_config = ConfigDict(extra="allow")
+    protocol: Literal[1] = 1
+    metric: str
+    key: str
+    at: str
+    total: int
+    cases: list[dict[str, Any]]
+    has_more: bool
+    next_after: str
 
 
 # 4xx answers that mean "try again later", not "this request is wrong".
@@ -231,6 +260,18 @@ class ServerClient:
 
     def case(self, case_no: str) -> CaseResponse:
         return self._request("GET", f"/v1/cases/{case_no}", CaseResponse)
+
+    def board(self, at: str = "", days: int = 1) -> dict[str, Any]:
+        """The supervisor's board as of *at* (default now); supervisors and admins only."""
+        params: dict[str, Any] = {"days": days, **({"at": at} if at else {})}
+        return self._request("GET", "/v1/board", BoardAnswer, params=params).model_dump()
+
+    def board_cases(self, metric: str, key: str = "", *, at: str = "", days: int = 1, after: str = "",
+                    limit: int = 100) -> dict[str, Any]:
+        """A page of the cases behind one board number (its ``drill``), by case number."""
+        params: dict[str, Any] = {"metric": metric, "key": key, "days": days, "after": after, "limit": limit,
+                                  **({"at": at} if at else {})}
+        return self._request("GET", "/v1/board/cases", BoardCasesAnswer, params=params).model_dump()
 
 
 def _server_error(response: httpx.Response) -> str | None:

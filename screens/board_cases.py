@@ -1,0 +1,199 @@
+"""The cases behind one number of the supervisor's board.
+
+GET /v1/board/cases with the number's ``drill`` and the board's ``at``, so
+the list is the number (its total is shown beside the title). Pages of 100
+by case number: the next page loads when the cursor reaches the end (or with
+``n``). Enter opens the case view; a case the seat's cache does not hold yet
+(older than its window, or not pulled yet) is put into the cache first from
+the server's state, so the view and its history work as for any case.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
+
+from . import worklists as wl
+from .board import centre_time, seat_token
+from .inert import inert_line
+from .rows import case_row
+from .status_bar import StatusBar
+from .work_pane import WorkTable
+
+PAGE = 100
+COLUMNS = ("Case no", "Created", "Status", "Phone", "Category", "Description")
+FetchPage = Callable[[str], dict[str, Any]]  # after -> a /v1/board/cases answer
+
+
+def fetch_page(seat: Any, drill: dict[str, str], at: str, days: int, after: str) -> dict[str, Any]:
+    """One page from the server with the seat's token (worker thread only)."""
+    from operator_tui.client import ServerClient
+
+    client = ServerClient(seat.server_url, seat_token(seat), timeout=10.0)
+    try:
+        return client.board_cases(drill.get("metric", ""), drill.get("key", ""), at=at, days=days, after=after,
+                                  limit=PAGE)
+    finally:
+        client.close()
+
+
+class BoardCasesScreen(Screen):
+    """The list of cases behind a board number; Enter opens one, Esc goes back."""
+
+    HELP_TITLE = "Cases behind a board number"
+    AUTO_FOCUS = "#board-cases"
+    DEFAULT_CSS = """
+    BoardCasesScreen #board-cases-title { height: auto; padding: 0 1; background: $boost; }
+    BoardCasesScreen #board-cases-note { height: auto; padding: 0 1; color: $text-muted; }
+    BoardCasesScreen #board-cases { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Board", id="board_cases.back"),
+        Binding("n", "more", "More cases", id="board_cases.more"),
+        Binding("r", "reload", "Reload", id="board_cases.reload"),
+    ]
+
+    def __init__(self, seat: Any, drill: dict[str, str], title: str, *, at: str = "", days: int = 1,
+                 zone: str = "", names: wl.Names | None = None, fetch: FetchPage | None = None) -> None:
+        super().__init__()
+        self.seat = seat
+        self.drill = dict(drill)
+        self.title_text = title
+        self.at = at
+        self.days = days
+        self.zone = zone
+        self.names = names
+        self._fetcher = fetch
+        self.cases: list[dict[str, Any]] = []
+        self.total: int | None = None
+        self.has_more = False
+        self.next_after = ""
+        self.problem = ""
+        self.loading = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="board-cases-title", markup=False)
+        yield Static("", id="board-cases-note", markup=False)
+        yield WorkTable(id="board-cases")
+        yield StatusBar()
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#board-cases", DataTable).add_columns(*COLUMNS)
+        self.show()
+        self.load_more()
+
+    # --- pages --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "more":
+            return self.has_more and not self.loading
+        return True
+
+    def action_more(self) -> None:
+        """Load the next page of cases."""
+        self.load_more()
+
+    def action_reload(self) -> None:
+        """Ask the server for the list again."""
+        self.cases, self.total, self.has_more, self.next_after = [], None, False, ""
+        self.query_one("#board-cases", DataTable).clear()
+        self.load_more(force=True)
+
+    def load_more(self, force: bool = False) -> None:
+        if self.loading and not force:
+            return
+        self.loading = True
+        self._load(self.next_after, getattr(self.app, "ui_language", "zh"))
+
+    @work(thread=True, exclusive=True, group="board-cases", exit_on_error=False)
+    def _load(self, after: str, language: str) -> None:
+        from operator_tui.client import LoginRequired, RequestRefused, ServerUnavailable
+
+        page, problem = None, ""
+        try:
+            page = self._fetcher(after) if self._fetcher else fetch_page(self.seat, self.drill, self.at,
+                                                                          self.days, after)
+        except ServerUnavailable:
+            problem = "the list needs the server (unreachable now) — r tries again"
+        except LoginRequired:
+            problem = "the list needs the server — log in again (F9)"
+        except RequestRefused as exc:
+            problem = f"the server refused: {exc.message}"
+        except Exception as exc:  # never end the app over a list
+            problem = f"could not load the list: {type(exc).__name__}: {exc}"
+        names = wl.load_names(self.seat.cache, language, self.names)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._loaded, after, page, problem, names)
+
+    def _loaded(self, after: str, page: dict[str, Any] | None, problem: str, names: wl.Names) -> None:
+        self.loading = False
+        self.names = names
+        self.problem = problem
+        if page is not None and after == self.next_after:
+            known = {c.get("case_no") for c in self.cases}
+            fresh = [c for c in page.get("cases") or [] if c.get("case_no") not in known]
+            self.cases += fresh
+            self.total = int(page.get("total") or 0)
+            self.has_more = bool(page.get("has_more"))
+            self.next_after = str(page.get("next_after") or "")
+            table = self.query_one("#board-cases", DataTable)
+            for case in fresh:
+                table.add_row(*case_row(case, self.names), key=case["case_no"])
+        self.show()
+        self.refresh_bindings()
+
+    def show(self) -> None:
+        count = "…" if self.total is None else str(self.total)
+        as_of = centre_time(self.at, self.zone) if self.at else "now"
+        self.query_one("#board-cases-title", Static).update(Content.assemble(
+            inert_line(self.title_text, style="bold"), ("   ", ""), (f"{count} case(s)", "bold $accent"),
+            (f"   as of {as_of}", "$text-muted")))
+        if self.problem:
+            note = Content.styled(self.problem, "bold $text-warning")
+        elif self.total == 0:
+            note = Content("No cases behind this number.")
+        elif self.has_more:
+            note = Content(f"Showing {len(self.cases)} of {self.total}; the next page loads at the end (n).")
+        else:
+            note = Content("Enter opens a case.") if self.cases else Content("Loading…")
+        self.query_one("#board-cases-note", Static).update(note)
+
+    @on(DataTable.RowHighlighted, "#board-cases")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.has_more and not self.loading and event.cursor_row >= len(self.cases) - 1:
+            self.load_more()
+
+    # --- opening a case ---------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#board-cases")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        case_no = event.row_key.value or ""
+        case = next((c for c in self.cases if c.get("case_no") == case_no), None)
+        if case is None:
+            return
+        self.remember(case)
+        from .case_view import CaseViewScreen
+
+        self.app.push_screen(CaseViewScreen(self.seat, case_no))
+
+    def remember(self, case: dict[str, Any]) -> None:
+        """Put the server's state of *case* into the cache when the cache has
+        none or an older one (the cache keeps the newer; local changes stay)."""
+        try:
+            mine = self.seat.cache.case(case["case_no"])
+            if mine is None or int(mine.get("server_version") or 0) < int(case.get("version") or 0):
+                self.seat.cache.apply_snapshot([case])
+        except Exception as exc:  # the view says what it can; never end the app here
+            self.notify(f"Could not keep the case on this seat: {exc}", severity="warning", markup=False)
+
+    def action_back(self) -> None:
+        """Back to the board."""
+        self.dismiss()
