@@ -177,6 +177,7 @@ class BoardScreen(Screen):
 
     def on_mount(self) -> None:
         if self.data is not None:
+            self.names = wl.load_names(self.seat.cache, getattr(self.app, "ui_language", "zh"), self.names)
             self.show_board()
         else:
             self.show_title()

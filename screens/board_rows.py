@@ -35,7 +35,7 @@ RATE_HELP = {
 }
 OUTCOME_LABELS = {"satisfied": "satisfied", "basic": "basically satisfied", "unsatisfied": "unsatisfied",
                   "no_answer": "no answer"}
-BAR_CELLS = 8
+BAR_CELLS = 6
 
 
 @dataclass
@@ -175,7 +175,7 @@ def categories_table(board: dict[str, Any], names: wl.Names) -> BoardTable:
         today = (entry.get("drill") or {}, f"{name}: today")
         last = (entry.get("drill_last_week") or {}, f"{name}: same weekday last week, to the same hour")
         table.rows.append(BoardRow(f"category.{entry.get('category')}", (
-            cell(name, limit=16),
+            cell(name, limit=14),
             number(entry.get("today"), style="bold"),
             cell(bar(int(entry.get("today") or 0), top), style="cyan"),
             number(entry.get("last_week"), style="dim"),
