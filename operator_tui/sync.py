@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -532,7 +533,11 @@ class SyncEngine:
             return
         log.error("sync: unexpected error in %s", threading.current_thread().name, exc_info=exc)
         self._update(syncing=False)
-        self._set_error("local", f"internal error ({channel}): {type(exc).__name__}: {exc}"[:500])
+        if isinstance(exc, sqlite3.Error):  # a full or read-only disk, a broken file: not a bug
+            message = f"cannot write the local cache ({channel}): {exc} ({self.cache_path})"
+        else:
+            message = f"internal error ({channel}): {type(exc).__name__}: {exc}"
+        self._set_error("local", message[:500])
 
     def _safely(self, work: Callable[[], Any]) -> None:
         try:
