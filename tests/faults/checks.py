@@ -222,11 +222,11 @@ def judge_errors(seat: SeatHandle, tally: Tally, disk_fault: bool, seen: Seen) -
         seat.ledger.errors.clear()
         seat.ledger.fatal.clear()
         seat.ledger.engine_errors.clear()
-    if disk_fault:
-        for text in engine:
-            if CLEAR_ERROR.search(text):
-                tally.samples.setdefault("sync engine status", text)
-                break
+    for text in engine:  # the status bar: a bug, or a local fault it does not explain
+        if "internal error" in text or ("local cache" in text and not disk_fault):
+            tally.fail("unexpected_errors", f"{seat.name}: sync status said {text!r}")
+        elif disk_fault and CLEAR_ERROR.search(text):
+            tally.samples.setdefault("sync engine status", text)
     for msg in errors:
         text = msg.get("error", "")
         tally.samples.setdefault(f"{msg.get('op')} error", text)
