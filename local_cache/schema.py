@@ -26,6 +26,7 @@ from .textindex import SEGMENTER_VERSION, index_text
 APPLICATION_ID = 0x4F505443  # "OPTC"
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 _PHONE, _PHONE_REV = CASE_COLS.index("phone"), CASE_COLS.index("phone_rev")
+MERGED_INTO = "json_extract(state, '$.merged_into')"  # indexed for merged cases (v4)
 
 
 def _v1_core(conn: sqlite3.Connection) -> None:
@@ -165,10 +166,20 @@ def _v3_category_usage(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v4_duplicates(conn: sqlite3.Connection) -> None:
+    """Duplicates at intake: open cases of one category by time, and the
+    cases merged into a master (operator_tui.duplicates)."""
+    conn.execute("CREATE INDEX cases_category ON cases(category_code, created_at)")
+    conn.execute(
+        f"CREATE INDEX cases_merged_into ON cases({MERGED_INTO}) WHERE status = 'merged'"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_core,
     _v2_search,
     _v3_category_usage,
+    _v4_duplicates,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -93,6 +93,33 @@ class SearchMixin:
         ).fetchall()
         return self._case_dicts(rows)
 
+    def cases_of_category(self, category_code: str, since: str, statuses: tuple[str, ...],
+                          limit: int = 500) -> list[dict[str, Any]]:
+        """Cases of one category created at or after *since* (a stored UTC
+        time, see operator_tui.clock.iso) whose status is one of *statuses*,
+        newest first (index cases_category)."""
+        marks = ", ".join("?" * len(statuses))
+        rows = self._conn().execute(
+            "SELECT state, local, server_version FROM cases WHERE category_code = ? AND created_at >= ? "
+            f"AND status IN ({marks}) ORDER BY created_at DESC LIMIT ?",
+            (category_code, since, *statuses, limit),
+        ).fetchall()
+        return self._case_dicts(rows)
+
+    def merged_into(self, case_nos: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
+        """Cases merged into any of *case_nos* (index cases_merged_into)."""
+        from .schema import MERGED_INTO
+
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(case_nos), 500):
+            chunk = tuple(case_nos[start : start + 500])
+            found += self._case_dicts(self._conn().execute(
+                "SELECT state, local, server_version FROM cases "
+                f"WHERE status = 'merged' AND {MERGED_INTO} IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall())
+        return found
+
     def search_kb(self, query: str, limit: int = 20, language: str | None = None) -> list[KbHit]:
         """Full-text KB search ranked by bm25 (title x10, tags x5, body x1).
 

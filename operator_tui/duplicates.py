@@ -16,8 +16,6 @@ thread its own connection).
 
 from __future__ import annotations
 
-import json
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +29,6 @@ DEFAULT_WINDOW_HOURS = 48.0
 MAX_CANDIDATES = 8
 SCAN_LIMIT = 500  # newest cases of one category in the window looked at
 MAX_DEPTH = 20  # merge chains followed at most this deep
-CLOCK_SLACK = timedelta(days=1)  # seat clocks vs server clocks, for index ranges
 MIN_ADDRESS = 4  # characters an address needs before "contains" counts
 
 # Reasons, strongest first.
@@ -143,10 +140,6 @@ def _key(moment: datetime) -> str:
     return clock.iso(moment)
 
 
-def _case_dicts(rows: list[tuple]) -> list[dict[str, Any]]:
-    return [{**json.loads(s), "local": bool(lo), "server_version": sv} for s, lo, sv in rows]
-
-
 def _open(case: dict[str, Any]) -> bool:
     return str(case.get("status") or "") in OPEN_STATUSES
 
@@ -186,15 +179,8 @@ def duplicate_candidates(cache: Any, fields: dict[str, Any], window_hours: float
     district = str(fields.get("district") or "")
     address = str(fields.get("address") or "")
     if category and (district or address.strip()):
-        cutoff = now - timedelta(hours=window_hours)
-        # updated_at is never before created_at: its index keeps the scan to the window
-        rows = cache.db.execute(
-            "SELECT state, local, server_version FROM cases WHERE updated_at >= ? AND created_at >= ? "
-            f"AND category_code = ? AND status IN ({', '.join('?' * len(OPEN_STATUSES))}) "
-            "ORDER BY created_at DESC LIMIT ?",
-            (_key(cutoff - CLOCK_SLACK), _key(cutoff), category, *OPEN_STATUSES, SCAN_LIMIT),
-        ).fetchall()
-        for case in _case_dicts(rows):
+        since = _key(now - timedelta(hours=window_hours))
+        for case in cache.cases_of_category(category, since, OPEN_STATUSES, SCAN_LIMIT):
             if address and same_address(address, str(case.get("address") or ""), district):
                 add(case, ADDRESS)
             elif district and case.get("district") == district:
@@ -254,18 +240,7 @@ def callers_of(cache: Any, master_case_no: str) -> CallerGroup:
     for _ in range(MAX_DEPTH):
         if not frontier:
             break
-        # a merge comes after its master was made: start the index range there
-        since = min(_created(c) for c in frontier) or "0"
-        try:
-            floor = _key(clock.parse(since) - CLOCK_SLACK)
-        except ValueError:
-            floor = ""
-        targets = {c["case_no"] for c in frontier}
-        rows = cache.db.execute(
-            "SELECT state, local, server_version FROM cases WHERE updated_at >= ? AND status = 'merged'",
-            (floor,),
-        ).fetchall()
-        found = [c for c in _case_dicts(rows) if c.get("merged_into") in targets and c["case_no"] not in seen]
+        found = [c for c in cache.merged_into([c["case_no"] for c in frontier]) if c["case_no"] not in seen]
         found.sort(key=lambda c: (_created(c), c["case_no"]))
         seen.update(c["case_no"] for c in found)
         group += found

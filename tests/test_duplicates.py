@@ -161,6 +161,24 @@ def test_callers_of_a_master_follow_chained_merges(cache: Any) -> None:
     assert dup.callers_of(cache, "unknown").callers == ()
 
 
+def test_the_lookups_use_indexes(cache: Any) -> None:
+    """A centre's cache holds ~65,000 cases a day: no lookup may scan the table."""
+    cache.apply_snapshot([state(NO[1], 5), state(NO[2], 4, status="merged", merged_into=NO[1])])
+    conn, ran = cache._conn(), []
+    conn.set_trace_callback(ran.append)  # the statements with their values
+    try:
+        dup.duplicate_candidates(cache, {"phone": "13800138000", "category_code": WATER, "district": "chaoyang"})
+        dup.callers_of(cache, NO[1])
+    finally:
+        conn.set_trace_callback(None)
+    plans = {sql: str(conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()) for sql in ran}
+    assert len(plans) >= 4, plans  # phone, category, the master, the merged cases
+    for sql, plan in plans.items():
+        assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, (sql, plan)
+    assert any("cases_category" in p for p in plans.values())
+    assert any("cases_merged_into" in p for p in plans.values())
+
+
 # --- the form, with keys, against a real server ----------------------------------------------
 
 ADDRESS = "Wangjing West 3-311"
