@@ -1,4 +1,4 @@
-"""Reference data (categories, departments, routing rules, KB) with per-kind versions."""
+"""Reference data (categories, departments, routing rules, KB, holiday calendar) with per-kind versions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from ._rows import as_dict, dumps, now_key
 from .schema import kb_index_values
 
-KINDS = ("categories", "departments", "routing", "kb")
+KINDS = ("categories", "departments", "routing", "kb", "holidays")
 REFERENCE_TX_ITEMS = 1_000  # items per transaction (bounds how long the write lock is held)
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from .apikeys_cli import apikeys_app  # sub-apps import only typer at load
+from .calendar_cli import calendar_app
 from .sync_cli import sync_app
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ users_app = typer.Typer(help="Manage operators on the central server's database.
 app.add_typer(users_app, name="users")
 app.add_typer(sync_app, name="sync", help="The seat's outbox and sync state.")
 app.add_typer(apikeys_app, name="apikeys", help="Open311 API keys (admin).")
+app.add_typer(calendar_app, name="calendar", help="The holiday calendar (admin).")
 
 DatabaseOpt = Annotated[
     Optional[str],

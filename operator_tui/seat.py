@@ -172,8 +172,15 @@ class Seat:
         categories = {c["code"]: c for c in self.cache.categories()}
         return propose_department(category_code, district, self.cache.routing_rules(), categories)
 
+    def calendar(self) -> Any:
+        """The centre's working-day calendar (holidays and make-up work days)."""
+        from . import workdays
+
+        items = self.cache.reference_items("holidays")
+        return workdays.Calendar.from_items(items) if items else workdays.Calendar()
+
     def deadline_for(self, category_code: str, urgency: str) -> str:
-        return clock.iso(deadline(clock.now(), self.category(category_code), urgency))
+        return clock.iso(deadline(clock.now(), self.category(category_code), urgency, self.calendar()))
 
     def suggest_urgency(self, description: str, category_code: str) -> str:
         leaf = self.category_leaf(category_code)

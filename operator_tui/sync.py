@@ -41,7 +41,7 @@ from .client import LoginRequired, RequestRefused, ServerClient, ServerUnavailab
 log = logging.getLogger(__name__)
 
 PUSH_BATCH = 200
-REFERENCE_KINDS = ("departments", "categories", "routing", "kb")
+REFERENCE_KINDS = ("departments", "categories", "routing", "kb", "holidays")
 REFERENCE_REFRESH_SECONDS = 300.0
 REFERENCE_PAGE_MAX = 10_000  # the server's largest page of reference items
 BACKOFF_START, BACKOFF_MAX = 0.5, 30.0
