@@ -17,6 +17,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
+from operator_tui import i18n
+from operator_tui.i18n import N_, _
 from operator_tui.sync import SyncStatus
 from screens.status_bar import SeatInfo, StatusBar
 
@@ -24,15 +26,27 @@ STATUS_SECONDS = 0.5
 RELOGIN_SNOOZE_SECONDS = 300.0
 LIST_HOMES = ("HomeScreen", "CallbacksScreen", "ExtensionsScreen", "BoardScreen")  # where F4/F2 open their lists
 NOT_COMMANDS = ("app.focus_next", "app.focus_previous", "screen.copy_text", "command_palette")
+# Textual's own palette commands, in the catalog so they show in the UI language.
+TEXTUAL_COMMANDS = {
+    N_("Theme"): N_("Change the current theme"),
+    N_("Minimize"): N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"): N_("Maximize the focused widget"),
+    N_("Screenshot"): N_("Save an SVG 'screenshot' of the current screen"),
+}
+N_("palette")  # the footer's ctrl+p key (Textual's binding, shown translated by LocalizedFooter)
 
 
 def _action_help(node: Any, binding: Binding) -> str:
-    """A command's help line: the tooltip, else the action's docstring."""
+    """A command's help line in the UI language: the tooltip, else the
+    action's docstring (when the catalog has it), else the description."""
     if binding.tooltip:
-        return binding.tooltip
+        return _(binding.tooltip)
     name = binding.action.split("(", 1)[0].rsplit(".", 1)[-1]
     doc = getattr(getattr(node, f"action_{name}", None), "__doc__", None) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else binding.description
+    line = doc.strip().splitlines()[0] if doc.strip() else ""
+    if line and i18n.has_translation(line):
+        return _(line)
+    return _(binding.description)
 
 
 class OperatorApp(App[None]):
@@ -41,12 +55,20 @@ class OperatorApp(App[None]):
     TITLE = "operator-tui"
     SUB_TITLE = "12345 hotline"
 
+    # Descriptions and tooltips are catalog messages, translated where shown
+    # (footer, F1 help, command palette): see screens/translated.py.
     BINDINGS = [
-        Binding("ctrl+n", "new_case", "New case", id="app.new_case", priority=True),
-        Binding("f3", "knowledge_base", "Knowledge base", id="app.kb"),
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("ctrl+q", "request_quit", "Quit", id="app.quit", priority=True),
-        Binding("f9", "login", "Log in", id="app.login", show=False),
+        Binding("ctrl+n", "new_case", N_("New case"), id="app.new_case", priority=True,
+                tooltip=N_("Start a new case (a draft is saved as it is typed)")),
+        Binding("f3", "knowledge_base", N_("Knowledge base"), id="app.kb",
+                tooltip=N_("Look something up in the knowledge base")),
+        Binding("f1", "help", N_("Help"), id="app.help", tooltip=N_("Show the keys of the current screen")),
+        Binding("ctrl+q", "request_quit", N_("Quit"), id="app.quit", priority=True,
+                tooltip=N_("Quit; asks first when a draft is open (the draft is kept either way)")),
+        Binding("f9", "login", N_("Log in"), id="app.login", show=False,
+                tooltip=N_("Log in again (the outbox is kept and sent after login)")),
+        Binding("f12", "toggle_language", N_("中文/English"), id="app.toggle_language", show=False,
+                tooltip=N_("Switch the screens between Chinese and English")),
         Binding("f4", "callbacks", "Callbacks", id="app.callbacks", show=False),
         Binding("f2", "extensions", "Extensions", id="app.extensions", show=False),
         Binding("ctrl+b", "board", "Board", id="app.board", show=False),
@@ -55,8 +77,13 @@ class OperatorApp(App[None]):
     def __init__(self, seat: Any, *, keymap: dict[str, str] | None = None, language: str = "zh",
                  callback_tries: int = 3) -> None:
         super().__init__()
+        from operator_tui.config import ConfigError
+
         self.seat = seat
-        self.ui_language = language
+        try:
+            self.ui_language = i18n.set_language(language)
+        except ValueError as exc:
+            raise ConfigError(f"setting 'language': {exc}") from None
         self.callback_tries = callback_tries
         self.user_keymap = dict(keymap or {})
         self._seat_info: SeatInfo | None = None
@@ -167,7 +194,7 @@ class OperatorApp(App[None]):
             self._relogin_snoozed_until = self._clock() + RELOGIN_SNOOZE_SECONDS
         else:
             self._relogin_snoozed_until = 0.0
-            self.notify("Logged in. Unsent changes are being sent.", markup=False)
+            self.notify(_("Logged in. Unsent changes are being sent."), markup=False)
 
     # --- global actions -----------------------------------------------------------
 
@@ -271,7 +298,33 @@ class OperatorApp(App[None]):
             return
         self.push_screen(ConfirmQuitScreen(drafts, unsaved), lambda quit_: self.exit() if quit_ else None)
 
+    # --- language -------------------------------------------------------------------
+
+    def action_toggle_language(self) -> None:
+        """Switch the screens between Chinese and English."""
+        self.set_ui_language(i18n.other_language(self.ui_language))
+
+    def set_ui_language(self, language: str) -> None:
+        """Show every screen in *language* now; what is typed stays as it is."""
+        from screens.translated import relabel
+
+        self.ui_language = i18n.set_language(language)
+        relabel(self)
+        self._seat_info = None
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                bar.last = None  # redraw in the new language
+        self.refresh_status()
+        self.notify(_("Language: {name}").format(name=i18n.LANGUAGE_NAMES[self.ui_language]), timeout=2)
+
     # --- command palette ----------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """Every action of the screen, searchable (in the UI language)."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action of the current screen and of the app, then Textual's own."""
@@ -284,13 +337,16 @@ class OperatorApp(App[None]):
                 continue  # widget keys (cursor moves...) are not commands
             seen.add((id(node), binding.action))
             yield SystemCommand(
-                binding.description,
+                _(binding.description),
                 f"{_action_help(node, binding)} ({self.get_key_display(binding)})",
                 partial(self._run_command, node, binding.action),
             )
         for command in super().get_system_commands(screen):
             if command.title in ("Quit", "Keys"):
                 continue  # replaced by request_quit (asks about drafts) and F1 help
+            if command.title in TEXTUAL_COMMANDS:
+                command = SystemCommand(_(command.title), _(TEXTUAL_COMMANDS[command.title]), command.callback,
+                                        command.discover)
             yield command
 
     async def _run_command(self, node: Any, action: str) -> None:

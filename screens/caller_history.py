@@ -10,7 +10,11 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from operator_tui import i18n
+from operator_tui.i18n import _, ngettext
 from operator_tui.text import clean
+
+from . import vocab
 
 STATUS_STYLE = {
     "open": "bold $text-warning",
@@ -31,11 +35,17 @@ def _line(value: Any, limit: int = 0) -> str:
 
 def history_row(case: dict[str, Any], category_name: str) -> Content:
     """Two lines: status, case number, date, category; then address or description."""
+    from rich.cells import cell_len
+
+    from . import worklists as wl
+
     status = str(case.get("status") or "")
-    when = (case.get("created_at") or case.get("client_created_at") or "")[:10]
+    moment = wl.local_moment(case.get("created_at") or case.get("client_created_at"))
+    when = i18n.format_date_numeric(moment) if moment else ""
     detail = case.get("address") or case.get("description") or ""
+    word = vocab.status(status)
     return Content.assemble(
-        (f"{status:<11}", STATUS_STYLE.get(status, "")),
+        (word + " " * max(1, 11 - cell_len(word)), STATUS_STYLE.get(status, "")),
         (_line(case.get("case_no")), "bold"),
         f"  {when}",
         (" ⇡" if case.get("local") else "", "$text-warning"),
@@ -60,15 +70,25 @@ class CallerHistory(Vertical):
         super().__init__(id=id)
         self.seat = seat
         self.cases: list[dict[str, Any]] = []
+        self.phone_ok = False
 
     def compose(self) -> ComposeResult:
-        yield Static(Content("Caller history"), id="history-title")
+        yield Static(Content(_("Caller history")), id="history-title")
         yield OptionList(id="history-list")
-        yield Static(Content("F2 copy address/category · ctrl+l link"), id="history-hint")
+        yield Static(Content(_("F2 copy address/category · ctrl+l link")), id="history-hint")
+
+    def language_changed(self) -> None:
+        self.query_one("#history-hint", Static).update(Content(_("F2 copy address/category · ctrl+l link")))
+        olist = self.query_one("#history-list", OptionList)
+        keep = olist.highlighted
+        self.show(self.cases, self.phone_ok)
+        if keep is not None and keep < olist.option_count:
+            olist.highlighted = keep
 
     def show(self, cases: list[dict[str, Any]], phone_ok: bool) -> None:
         """Show *cases* (open first, then newest; see Seat.caller_history)."""
         self.cases = cases
+        self.phone_ok = phone_ok
         olist = self.query_one("#history-list", OptionList)
         olist.set_options(
             Option(history_row(c, self._category_name(c.get("category_code", ""))), id=c["case_no"])
@@ -79,13 +99,13 @@ class CallerHistory(Vertical):
         open_count = sum(c.get("status") in ("open", "dispatched", "signed", "returned", "escalated")
                          for c in cases)
         if not phone_ok:
-            title = Content("Caller history")
+            title = Content(_("Caller history"))
         elif not cases:
-            title = Content.assemble("Caller history: ", ("first call", "$text-success"))
+            title = Content.assemble(_("Caller history") + ": ", (_("first call"), "$text-success"))
         else:
             title = Content.assemble(
-                f"Caller history: {len(cases)} case(s)",
-                (f", {open_count} open" if open_count else "", "bold $text-warning"),
+                _("Caller history") + ": " + ngettext("{n} case", "{n} cases", len(cases)).format(n=len(cases)),
+                (", " + _("{n} open").format(n=open_count) if open_count else "", "bold $text-warning"),
             )
         self.query_one("#history-title", Static).update(title)
 
@@ -100,4 +120,6 @@ class CallerHistory(Vertical):
 
     def _category_name(self, code: str) -> str:
         leaf = self.seat.category_leaf(code) if code else None
-        return leaf.name_zh if leaf else code
+        if not leaf:
+            return code
+        return leaf.name_en or leaf.name_zh if i18n.current_language() == "en" else leaf.name_zh

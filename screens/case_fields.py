@@ -7,18 +7,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from operator_tui.domain import DISTRICTS, Channel, Urgency
+from operator_tui import i18n
+from operator_tui.domain import DISPATCH_HOURS, DISTRICTS, Channel, Urgency
+from operator_tui.i18n import _
+from operator_tui.interpreter import parse_note
 from operator_tui.protocol import DESCRIPTION_MAX, SHORT_MAX, TEXT_MAX, normalize_phone
 from operator_tui.text import clean
+from screens import vocab
 from screens.case_widgets import APPEAL_ORDER
 
-CHANNELS = [("电话 phone", Channel.PHONE), ("网站 web", Channel.WEB), ("App", Channel.APP),
-            ("微信 WeChat", Channel.WECHAT), ("微博 Weibo", Channel.WEIBO), ("邮件 e-mail", Channel.EMAIL)]
-LANGUAGES = [("中文", "zh"), ("English", "en"), ("日本語", "ja"), ("한국어", "ko"), ("Русский", "ru"),
-             ("Français", "fr"), ("Deutsch", "de"), ("Español", "es"), ("العربية", "ar"),
-             ("Português", "pt"), ("Italiano", "it")]
-URGENCIES = [("紧急 critical · 1 h", Urgency.CRITICAL), ("较急 urgent · 2 h", Urgency.URGENT),
-             ("一般 normal · 24 h", Urgency.NORMAL)]
+# The choices' values; their labels are made in the UI language by *_options().
+CHANNEL_VALUES = [Channel.PHONE, Channel.WEB, Channel.APP, Channel.WECHAT, Channel.WEIBO, Channel.EMAIL]
+LANGUAGE_VALUES = ["zh", "en", "ja", "ko", "ru", "fr", "de", "es", "ar", "pt", "it"]
+URGENCY_VALUES = [Urgency.CRITICAL, Urgency.URGENT, Urgency.NORMAL]
+
+
+def channel_options() -> list[tuple[str, str]]:
+    """(label, value) for the channel Select, in the UI language."""
+    return [(vocab.label("channel", c), c.value) for c in CHANNEL_VALUES]
+
+
+def language_label(code: str) -> str:
+    """``日语 日本語`` / ``Japanese 日本語``: the name in the UI language, and in
+    itself when that differs (so the caller's own word is there too)."""
+    name = i18n.language_name(code)
+    own = i18n.endonym(code)
+    return name if own == name else f"{name} {own}"
+
+
+def language_options(exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(label, code) for the caller's language, in the UI language."""
+    return [(language_label(code), code) for code in LANGUAGE_VALUES if code not in exclude]
+
+
+def urgency_options() -> list[tuple[str, str]]:
+    """``紧急 · 1小时`` / ``critical · 1 h``: the urgency and its dispatch time."""
+    return [(f"{vocab.label('urgency', u)} · " + _("{n} h").format(n=DISPATCH_HOURS[u]), u.value)
+            for u in URGENCY_VALUES]
+
 FIELD_ORDER = ("phone", "name", "channel", "language", "appeal_type", "category_code", "district",
                "address", "description", "urgency")
 WIDGET_OF = {"appeal_type": "appeal", "category_code": "category"}
@@ -27,6 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "interpreter": False, "appeal_type": APPEAL_ORDER[0].value, "category_code": "",
     "district": "", "address": "", "description": "", "urgency": Urgency.NORMAL.value,
     "urgency_manual": False, "linked_to": "",
+    "interpreter_log": [],  # interpreter marks made before the case is saved (note texts)
 }
 
 
@@ -38,42 +65,52 @@ def validate(fields: dict[str, Any], *, known_category: Any = None, for_dispatch
         try:
             normalize_phone(phone)
         except ValueError as exc:
-            errors["phone"] = f"Not a valid number: {exc}"
+            errors["phone"] = _("Not a valid number: {reason}").format(reason=_phone_reason(exc))
     elif fields.get("channel") == Channel.PHONE:
-        errors["phone"] = "The caller's number is required for a phone call"
+        errors["phone"] = _("The caller's number is required for a phone call")
     if len(fields.get("name", "")) > SHORT_MAX:
-        errors["name"] = f"At most {SHORT_MAX} characters"
+        errors["name"] = _("At most {n} characters").format(n=SHORT_MAX)
     code = fields.get("category_code", "")
     if not code:
-        errors["category_code"] = "Pick a category (F4)"
+        errors["category_code"] = _("Pick a category (F4)")
     elif known_category is not None and not known_category(code):
-        errors["category_code"] = f"Unknown category {code}; pick another (F4)"
+        errors["category_code"] = _("Unknown category {code}; pick another (F4)").format(code=code)
     description = fields.get("description", "").strip()
     if not description:
-        errors["description"] = "Describe the appeal"
+        errors["description"] = _("Describe the appeal")
     elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"At most {DESCRIPTION_MAX} characters"
+        errors["description"] = _("At most {n} characters").format(n=DESCRIPTION_MAX)
     if len(fields.get("address", "")) > TEXT_MAX:
-        errors["address"] = f"At most {TEXT_MAX} characters"
+        errors["address"] = _("At most {n} characters").format(n=TEXT_MAX)
     if fields.get("district") and fields["district"] not in DISTRICTS:
-        errors["district"] = "Unknown district; pick one (Enter)"
+        errors["district"] = _("Unknown district; pick one (Enter)")
     elif for_dispatch and not fields.get("district"):
-        errors["district"] = "A district is needed to dispatch (Enter to pick)"
+        errors["district"] = _("A district is needed to dispatch (Enter to pick)")
     return errors
+
+
+def _phone_reason(exc: Exception) -> str:
+    """normalize_phone's reason in the UI language (the two it gives, else as is)."""
+    text = str(exc)
+    if text.startswith("not a valid phone number"):
+        return _("not a valid phone number for its region")
+    if text.startswith("not a phone number"):
+        return _("not a phone number")
+    return text
 
 
 def case_payload(fields: dict[str, Any]) -> dict[str, Any]:
     """The CreatedPayload fields from the form's fields."""
     phone = fields["phone"].strip()
-    payload = {k: fields[k] for k in DEFAULTS if k not in ("urgency_manual", "phone")}
+    payload = {k: fields[k] for k in DEFAULTS if k not in ("urgency_manual", "phone", "interpreter_log")}
     payload["phone"] = normalize_phone(phone) if phone else ""
     return payload
 
 
 CHOICES: dict[str, set[str]] = {
-    "channel": {str(v) for _, v in CHANNELS},
-    "language": {v for _, v in LANGUAGES},
-    "urgency": {str(v) for _, v in URGENCIES},
+    "channel": {str(v) for v in CHANNEL_VALUES},
+    "language": set(LANGUAGE_VALUES),
+    "urgency": {str(v) for v in URGENCY_VALUES},
     "appeal_type": {str(v) for v in APPEAL_ORDER},
 }
 
@@ -90,5 +127,7 @@ def from_draft(stored: dict[str, Any]) -> dict[str, Any]:
             value = clean(value)
             if key in CHOICES and value not in CHOICES[key]:
                 continue
+        if key == "interpreter_log":
+            value = [clean(t) for t in value if isinstance(t, str) and parse_note(clean(t))]
         fields[key] = value
     return fields

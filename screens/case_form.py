@@ -6,7 +6,10 @@ number is typed the caller's earlier cases appear beside the form; F2 copies
 the previous case's address/district/category, ctrl+l links the new case to
 it. Every change is saved to the draft (debounced), so a killed app brings the
 form back. ctrl+s saves the case; F5 saves and dispatches; F6 saves and
-answers it from the knowledge base. Untrusted text is shown inert.
+answers it from the knowledge base. ctrl+r marks an interpreter joining or
+leaving the call, ctrl+t shows names in the other language, and a language
+switch (F12) relabels the form without touching what is typed (see
+screens/case_form_lang.py). Untrusted text is shown inert.
 """
 
 from __future__ import annotations
@@ -22,25 +25,27 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
-from operator_tui import clock
+from operator_tui import clock, i18n
 from operator_tui.domain import DISTRICTS, Rejected, Urgency
+from operator_tui.i18n import N_, _, ngettext
 from operator_tui.protocol import SHORT_MAX, TEXT_MAX, normalize_phone
 from screens.caller_history import CallerHistory
 from screens.case_fields import (
-    CHANNELS,
     DEFAULTS,
     FIELD_ORDER,
-    LANGUAGES,
-    URGENCIES,
     WIDGET_OF,
     case_payload,
+    channel_options,
     from_draft,
+    language_options,
+    urgency_options,
     validate,
 )
+from screens.case_form_lang import PLACEHOLDERS, FormLanguageMixin
 from screens.case_pickers import PickFieldsMixin
 from screens.case_widgets import (
+    APPEAL_KEY_TEXT,
     APPEAL_KEYS,
-    APPEAL_LABELS,
     APPEAL_ORDER,
     AppealTypeBar,
     ChoiceField,
@@ -51,39 +56,46 @@ from screens.dispatch import DispatchScreen
 from screens.duplicates_panel import DuplicatesMixin, DuplicatesPanel
 from screens.kb_lookup import KbLookupScreen
 from screens.status_bar import StatusBar
+from screens.translated import Tr
 
 DRAFT_DEBOUNCE = 0.3  # seconds of quiet before the draft is written
 
 
-class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
+class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
     """One new case, from the first digit of the number to save/dispatch/answer."""
 
     CSS_PATH = "case_form.tcss"
+    HELP_TITLE = N_("New case")
     AUTO_FOCUS = "#phone"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="case_form.save", priority=True),
-        Binding("f5", "dispatch", "Save+dispatch", id="case_form.dispatch", priority=True),
-        Binding("f6", "answer", "Save+answer", id="case_form.answer", priority=True),
-        Binding("f4", "pick_category", "Category", id="case_form.category", priority=True),
-        Binding("f3", "kb_lookup", "KB", id="case_form.kb", priority=True),
-        Binding("f2", "copy_previous", "Copy prev.", id="case_form.copy_previous", priority=True),
-        Binding("ctrl+l", "link_previous", "Link prev.", id="case_form.link_previous", priority=True),
+        Binding("ctrl+s", "save", N_("Save"), id="case_form.save", priority=True),
+        Binding("f5", "dispatch", N_("Save+dispatch"), id="case_form.dispatch", priority=True),
+        Binding("f6", "answer", N_("Save+answer"), id="case_form.answer", priority=True),
+        Binding("f4", "pick_category", N_("Category"), id="case_form.category", priority=True),
+        Binding("f3", "kb_lookup", N_("KB"), id="case_form.kb", priority=True),
+        Binding("f2", "copy_previous", N_("Copy prev."), id="case_form.copy_previous", priority=True),
+        Binding("ctrl+l", "link_previous", N_("Link prev."), id="case_form.link_previous", priority=True),
         # the duplicates panel shows these keys while it has candidates (the footer is full)
-        Binding("f7", "link_duplicate", "Link duplicate", show=False, priority=True,
+        Binding("f7", "link_duplicate", N_("Link duplicate"), show=False, priority=True,
                 id="case_form.link_duplicate"),
-        Binding("f8", "merge_duplicate", "Save+merge", show=False, priority=True,
+        Binding("f8", "merge_duplicate", N_("Save+merge"), show=False, priority=True,
                 id="case_form.merge_duplicate"),
-        Binding("ctrl+down", "next_duplicate(1)", "Next duplicate", show=False, priority=True,
+        Binding("ctrl+down", "next_duplicate(1)", N_("Next duplicate"), show=False, priority=True,
                 id="case_form.next_duplicate"),
-        Binding("ctrl+up", "next_duplicate(-1)", "Previous duplicate", show=False, priority=True,
+        Binding("ctrl+up", "next_duplicate(-1)", N_("Previous duplicate"), show=False, priority=True,
                 id="case_form.previous_duplicate"),
-        Binding("escape", "back", "Back", id="case_form.back"),
-        Binding("tab", "next_field", "Next field", show=False, priority=True, id="case_form.next_field"),
-        Binding("shift+tab", "previous_field", "Previous field", show=False, priority=True,
+        Binding("ctrl+r", "interpreter", N_("Interpreter"), show=False, priority=True,
+                id="case_form.interpreter"),
+        Binding("ctrl+t", "other_names", N_("Other language"), show=False, priority=True,
+                id="case_form.other_names"),
+        Binding("escape", "back", N_("Back"), id="case_form.back"),
+        Binding("tab", "next_field", N_("Next field"), show=False, priority=True, id="case_form.next_field"),
+        Binding("shift+tab", "previous_field", N_("Previous field"), show=False, priority=True,
                 id="case_form.previous_field"),
-        Binding("enter", "enter_next", "Next field", show=False, priority=True, id="case_form.enter_next"),
+        Binding("enter", "enter_next", N_("Next field"), show=False, priority=True,
+                id="case_form.enter_next"),
     ] + [
-        Binding(f"alt+{APPEAL_KEYS[t]}", f"appeal({n})", f"Type: {APPEAL_LABELS[t][1]}", show=False,
+        Binding(f"alt+{APPEAL_KEYS[t]}", f"appeal({n})", APPEAL_KEY_TEXT[t], show=False,
                 id=f"case_form.appeal_{t}", priority=True)
         for n, t in enumerate(APPEAL_ORDER)
     ]
@@ -113,6 +125,7 @@ class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
             self.error = str(exc)
         self.started_at = draft.get("started_at") or clock.now_iso()
         self.resumed = draft_id is not None and bool(draft)
+        self.names_language = i18n.current_language()  # ctrl+t: the other one
 
     # --- layout ------------------------------------------------------------------
 
@@ -121,35 +134,35 @@ class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
         yield Static(id="case-header")
         with Horizontal(id="case-body"):
             with Vertical(id="form"):
-                yield from self._row("Phone 电话", Input(
-                    f["phone"], placeholder="caller's number", id="phone", compact=True,
+                yield from self._row(N_("Phone"), Input(
+                    f["phone"], placeholder=_(PLACEHOLDERS["phone"]), id="phone", compact=True,
                     restrict=r"[0-9+()\- ]*", max_length=40), "phone")
-                yield from self._row("Name 姓名", Input(
-                    f["name"], placeholder="(optional)", id="name", compact=True,
+                yield from self._row(N_("Name"), Input(
+                    f["name"], placeholder=_(PLACEHOLDERS["name"]), id="name", compact=True,
                     max_length=SHORT_MAX), "name")
                 with Horizontal(classes="row"):
-                    yield Static(Content("Channel"), classes="label")
-                    yield Select(CHANNELS, value=f["channel"], allow_blank=False, compact=True,
+                    yield Tr(N_("Channel"), classes="label")
+                    yield Select(channel_options(), value=f["channel"], allow_blank=False, compact=True,
                                  id="channel")
-                    yield Static(Content(" Language"), classes="label short")
-                    yield Select(LANGUAGES, value=f["language"], allow_blank=False, compact=True,
+                    yield Tr(N_("Language"), classes="label short")
+                    yield Select(language_options(), value=f["language"], allow_blank=False, compact=True,
                                  id="language")
-                    yield Checkbox("Interpreter", f["interpreter"], compact=True, id="interpreter")
-                yield from self._row("Type alt+", AppealTypeBar(id="appeal"), "appeal_type")
-                yield from self._row("Category", ChoiceField("F4 or type to pick", id="category"),
+                    yield Checkbox(_("Interpreter"), f["interpreter"], compact=True, id="interpreter")
+                yield from self._row(N_("Type alt+"), AppealTypeBar(id="appeal"), "appeal_type")
+                yield from self._row(N_("Category"), ChoiceField(N_("F4 or type to pick"), id="category"),
                                      "category_code")
-                yield from self._row("District", ChoiceField("Enter or type to pick", id="district"),
+                yield from self._row(N_("District"), ChoiceField(N_("Enter or type to pick"), id="district"),
                                      "district")
-                yield from self._row("Address", Input(
-                    f["address"], placeholder="street, compound, building", id="address",
+                yield from self._row(N_("Address"), Input(
+                    f["address"], placeholder=_(PLACEHOLDERS["address"]), id="address",
                     compact=True, max_length=TEXT_MAX), "address")
-                yield Static(Content("Description 诉求内容"), classes="label wide")
+                yield Tr(N_("Description"), classes="label wide")
                 yield TextArea(f["description"], id="description", tab_behavior="focus",
-                               soft_wrap=True, placeholder="what the caller says")
+                               soft_wrap=True, placeholder=_(PLACEHOLDERS["description"]))
                 yield Static(id="description-error", classes="error")
                 with Horizontal(classes="row"):
-                    yield Static(Content("Urgency"), classes="label")
-                    yield Select(URGENCIES, value=f["urgency"], allow_blank=False, compact=True,
+                    yield Tr(N_("Urgency"), classes="label")
+                    yield Select(urgency_options(), value=f["urgency"], allow_blank=False, compact=True,
                                  id="urgency")
                     yield Static(id="urgency-hint")
                 yield Static(id="linked")
@@ -159,17 +172,16 @@ class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
         yield StatusBar()
         yield QuietFooter()
 
-    def _row(self, label: str, widget: Any, name: str, tip: str = "") -> ComposeResult:
+    def _row(self, label: str, widget: Any, name: str) -> ComposeResult:
         with Horizontal(classes="row"):
-            yield Static(Content(label), classes="label")
+            yield Tr(label, classes="label")
             yield widget
-            if tip:
-                yield Static(Content.styled(tip, "$text-muted"), classes="tip")
         yield Static(id=f"{WIDGET_OF.get(name, name)}-error", classes="error")
 
     def on_mount(self) -> None:
         if self.error:
-            self.notify(f"Cannot start a case: {self.error}", severity="error", timeout=10)
+            self.notify(_("Cannot start a case: {error}").format(error=self.error), severity="error",
+                        timeout=10)
             self.dismiss(None)
             return
         self.query_one(AppealTypeBar).value = self.fields["appeal_type"]
@@ -202,6 +214,7 @@ class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
             "urgency": str(q("#urgency", Select).value),
             "urgency_manual": self.fields.get("urgency_manual", False),
             "linked_to": self.fields.get("linked_to", ""),
+            "interpreter_log": list(self.fields.get("interpreter_log", [])),
         }
 
     @property
@@ -271,21 +284,22 @@ class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
         select = self.query_one("#urgency", Select)
         if not self.fields.get("urgency_manual") and select.value != self.suggested and not self.saved:
             select.value = self.suggested
-        label = dict((v, k) for k, v in URGENCIES)[Urgency(self.suggested)]
+        label = dict((v, k) for k, v in urgency_options())[Urgency(self.suggested)]
         self.query_one("#urgency-hint", Static).update(Content.assemble(
-            ("  suggested: ", "$text-muted"), (label, "bold"),
-            ("  (you changed it)" if self.fields.get("urgency_manual") else "", "$text-warning")))
+            ("  " + _("suggested:") + " ", "$text-muted"), (label, "bold"),
+            ("  " + _("(you changed it)") if self.fields.get("urgency_manual") else "", "$text-warning")))
 
     def _show_linked(self) -> None:
         linked = self.fields.get("linked_to", "")
         self.query_one("#linked", Static).update(
-            Content.assemble(("Linked to ", "$text-muted"), (line(linked), "bold $accent"),
-                             ("  (ctrl+l unlinks)", "$text-muted")) if linked else Content(""))
+            Content.assemble((_("Linked to") + " ", "$text-muted"), (line(linked), "bold $accent"),
+                             ("  " + _("(ctrl+l unlinks)"), "$text-muted")) if linked else Content(""))
 
     def action_copy_previous(self) -> None:
+        """Copy the address, district and category of the caller's earlier case."""
         prev = self.query_one(CallerHistory).selected
         if self.saved or prev is None:
-            self.notify("No earlier case of this caller to copy from", severity="warning")
+            self.notify(_("No earlier case of this caller to copy from"), severity="warning")
             return
         if prev.get("address"):
             self.query_one("#address", Input).value = prev["address"]
@@ -301,16 +315,17 @@ class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
         self.changed()
         if not self.fields["description"].strip():
             self.set_focus(self.query_one("#description"))
-        self.notify(f"Copied address and category from {prev['case_no']}")
+        self.notify(_("Copied address and category from {case_no}").format(case_no=prev["case_no"]))
 
     def action_link_previous(self) -> None:
+        """Link the new case to the caller's earlier case (again: unlink)."""
         prev = self.query_one(CallerHistory).selected
         if self.saved:
             return
         if self.fields.get("linked_to"):
             self.fields["linked_to"] = ""
         elif prev is None:
-            self.notify("No earlier case of this caller to link to", severity="warning")
+            self.notify(_("No earlier case of this caller to link to"), severity="warning")
             return
         else:
             self.fields["linked_to"] = prev["case_no"]
@@ -349,7 +364,8 @@ class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
         if focus and errors:
             first = next(n for n in FIELD_ORDER if n in errors)
             self.query_one(f"#{WIDGET_OF.get(first, first)}").focus()
-            self.notify(f"{len(errors)} field(s) need attention", severity="error")
+            self.notify(ngettext("{n} field needs attention", "{n} fields need attention",
+                                 len(errors)).format(n=len(errors)), severity="error")
 
     # --- saving and what follows -------------------------------------------------------------
 
@@ -365,14 +381,16 @@ class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
             self.seat.create_case(self.case_no, case_payload(self.fields), draft_id=self.draft_id,
                                   started_at=self.started_at)
         except (Rejected, ValueError, AssertionError) as exc:
-            self.notify(f"Not saved: {getattr(exc, 'reason', exc)}", severity="error", timeout=8)
+            self.notify(_("Not saved: {reason}").format(reason=getattr(exc, "reason", exc)),
+                        severity="error", timeout=8)
             return False
         self.saved = True
         if self._timer is not None:
             self._timer.stop()
         self.query_one("#form").disabled = True
+        self.record_interpreter_log()
         self._tick()
-        self.notify(f"Case {self.case_no} saved")
+        self.notify(_("Case {case_no} saved").format(case_no=self.case_no))
         return True
 
     def action_dispatch(self) -> None:
@@ -382,12 +400,12 @@ class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
 
     def _dispatched(self, done: bool | None) -> None:
         if done:
-            self.finish(f"Case {self.case_no} dispatched")
+            self.finish(_("Case {case_no} dispatched").format(case_no=self.case_no))
 
     def kb_query(self) -> str:
         leaf = self.seat.category_leaf(self.fields.get("category_code", ""))
         if leaf:
-            return leaf.name_zh
+            return leaf.name_en if i18n.current_language() == "en" and leaf.name_en else leaf.name_zh
         words = self.fields.get("description", "").split()
         return words[0][:8] if words else ""
 
@@ -399,7 +417,8 @@ class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
                 return
         self.app.push_screen(
             KbLookupScreen(self.seat, self.kb_query(), case_no=self.case_no,
-                           category_code=self.fields.get("category_code", "")),
+                           category_code=self.fields.get("category_code", ""),
+                           caller_language=self.fields.get("language", "")),
             self._answered)
 
     def _answered(self, answer: dict | None) -> None:
@@ -411,14 +430,16 @@ class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
             try:
                 self.seat.resolve_direct(self.case_no, answer["result"], answer["kb_article_id"])
             except (Rejected, ValueError) as exc:
-                self.notify(f"Saved, not resolved: {getattr(exc, 'reason', exc)}", severity="error")
+                self.notify(_("Saved, not resolved: {reason}").format(reason=getattr(exc, "reason", exc)),
+                            severity="error")
                 return
-        self.finish(f"Case {self.case_no} answered directly and resolved")
+        self.finish(_("Case {case_no} answered directly and resolved").format(case_no=self.case_no))
 
     def action_kb_lookup(self) -> None:
         self.fields = self.collect()
         self.app.push_screen(KbLookupScreen(self.seat, self.kb_query(),
-                                            category_code=self.fields.get("category_code", "")))
+                                            category_code=self.fields.get("category_code", ""),
+                                            caller_language=self.fields.get("language", "")))
 
     def finish(self, message: str) -> None:
         self.notify(message)
@@ -456,12 +477,13 @@ class CaseFormScreen(DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
         secs = self.seat.handle_seconds(self.started_at)
         state: tuple[str, str]
         if self.saved:
-            state = ("saved · F5 dispatch · F6 answer · Esc back", "bold $text-success")
+            state = (_("saved · F5 dispatch · F6 answer · Esc back"), "bold $text-success")
         elif self.resumed:
-            state = ("draft resumed · saved as you type", "$text-warning")
+            state = (_("draft resumed · saved as you type"), "$text-warning")
         else:
-            state = ("draft · saved as you type", "$text-muted")
+            state = (_("draft · saved as you type"), "$text-muted")
         self.query_one("#case-header", Static).update(Content.assemble(
-            ("Case ", "bold"), (self.case_no, "bold $accent"),
-            (f"   handle {secs // 60}:{secs % 60:02d}   ", ""), state,
+            (_("Case") + " ", "bold"), (self.case_no, "bold $accent"),
+            ("   " + _("handle {time}").format(time=f"{secs // 60}:{secs % 60:02d}") + "   ", ""), state,
+            self.interpreter_header(),
         ))

@@ -18,6 +18,8 @@ from textual.content import Content
 from textual.widgets import Input, TextArea
 
 from operator_tui.domain import DISTRICTS
+from operator_tui.i18n import _
+from screens.case_form_lang import names
 from screens.case_widgets import ChoiceField
 from screens.category_picker import CategoryPicker, DistrictPicker, FilterPicker, line
 
@@ -77,7 +79,8 @@ class PickFieldsMixin:
     def action_pick_category(self, initial: str = "") -> None:
         if not self.saved and (self._picker is None or self._picker.done):
             self._open_picker(CategoryPicker(self.seat, initial, current=self.fields["category_code"],
-                                             on_pick=self._category_chosen, forward=self.forward_key))
+                                             on_pick=self._category_chosen, forward=self.forward_key,
+                                             language=getattr(self, "names_language", None)))
 
     def forward_key(self, event: events.Key) -> None:
         """Replay a key typed ahead of a closing picker, in order, on the field
@@ -128,13 +131,16 @@ class PickFieldsMixin:
         field = self.query_one("#category", ChoiceField)
         code = field.value or self.fields["category_code"]
         leaf = self.seat.category_leaf(code)
-        display = (Content.assemble((line(leaf.name_zh), "bold"), "  ", (line(leaf.path_zh), "$text-muted"),
-                                    "  ", line(leaf.name_en))
-                   if leaf else Content.styled(f"{line(code)} (unknown)", "$text-error"))
+        if leaf:
+            name, path = names(leaf, getattr(self, "names_language", "zh"))
+            display = Content.assemble((line(name), "bold"), "  ", (line(path), "$text-muted"),
+                                       "  ", (line(leaf.code), "$text-accent"))
+        else:
+            display = Content.styled(_("{code} (unknown)").format(code=line(code)), "$text-error")
         field.show(code, display)
 
     def _show_district(self) -> None:
         field = self.query_one("#district", ChoiceField)
         code = field.value or self.fields["district"]
-        zh, en = DISTRICTS.get(code, (code, ""))
-        field.show(code, Content.assemble((zh, "bold"), " ", en))
+        zh, en = DISTRICTS.get(code, (code, code))
+        field.show(code, Content.styled(en if getattr(self, "names_language", "zh") == "en" else zh, "bold"))

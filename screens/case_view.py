@@ -18,65 +18,91 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
+from operator_tui import i18n
+from operator_tui.domain import EventType, Rejected
+from operator_tui.i18n import N_, _, ngettext
+from operator_tui.interpreter import InterpreterMark, on_call
+
+from . import vocab
 from . import worklists as wl
 from .inert import cell, inert, inert_line
 from .merged_callers import MergedCallers
 from .rows import STATUS_STYLE, phone_display
 from .status_bar import StatusBar
+from .translated import LocalizedFooter
 
 REFRESH_SECONDS = 2.0
-LABEL_WIDTH = 13
+LABEL_WIDTH = 13  # terminal cells (a Chinese character takes two)
+EVENT_COLUMNS = ("v", N_("When"), N_("Event"), N_("By"), N_("Details"), N_("Sync"))
 
 
 def _line(label: str, value: Any, style: str = "") -> Content:
-    return Content.assemble((label.ljust(LABEL_WIDTH), "$text-muted"), inert_line(value, style=style))
+    from rich.cells import cell_len
+
+    text = _(label)
+    return Content.assemble((text + " " * max(1, LABEL_WIDTH - cell_len(text)), "$text-muted"),
+                            inert_line(value, style=style))
+
+
+def language_text(case: dict[str, Any]) -> str:
+    """The caller's language in the UI language (``日语 日本語``), and the interpreter."""
+    code = str(case.get("language") or "")
+    text = i18n.language_name(code) if code else ""
+    if code and code.split("-")[0] not in i18n.LANGUAGES and i18n.endonym(code) != text:
+        text += f" {i18n.endonym(code)}"
+    if case.get("interpreter"):
+        text += " " + _("(interpreter)")
+    return text
 
 
 def field_lines(case: dict[str, Any], names: wl.Names) -> tuple[list[Content], list[Content]]:
-    """The case's fields as (left column, right column) lines."""
+    """The case's fields as (left column, right column) lines, in the UI language."""
     status = str(case.get("status") or "")
     created = wl.local_time(case.get("created_at") or case.get("client_created_at"), with_date=True)
-    language = str(case.get("language") or "")
-    if case.get("interpreter"):
-        language += " (interpreter)"
+    urgency = str(case.get("urgency") or "")
     left = [
-        _line("Case no", case.get("case_no"), "bold"),
-        _line("Status", status, STATUS_STYLE.get(status, "")),
-        _line("Created", f"{created}  by {case.get('created_by') or '?'}"),
-        _line("Channel", case.get("channel")),
-        _line("Appeal type", case.get("appeal_type")),
-        _line("Language", language),
-        _line("Phone", phone_display(str(case.get("phone") or ""))),
-        _line("Name", case.get("name")),
-        _line("District", names.district(str(case.get("district") or ""))),
-        _line("Address", case.get("address")),
+        _line(N_("Case no"), case.get("case_no"), "bold"),
+        _line(N_("Status"), vocab.status(status), STATUS_STYLE.get(status, "")),
+        _line(N_("Created"), _("{time}  by {operator}").format(time=created,
+                                                            operator=case.get("created_by") or "?")),
+        _line(N_("Channel"), vocab.label("channel", case.get("channel"))),
+        _line(N_("Appeal type"), vocab.label("appeal_type", case.get("appeal_type"))),
+        _line(N_("Language"), language_text(case)),
+        _line(N_("Phone"), phone_display(str(case.get("phone") or ""))),
+        _line(N_("Name"), case.get("name")),
+        _line(N_("District"), names.district(str(case.get("district") or ""))),
+        _line(N_("Address"), case.get("address")),
     ]
     co = ", ".join(names.department(d) for d in case.get("co_departments") or [])
+    deadline = case.get("deadline")
+    if deadline and status in ("dispatched", "signed", "returned", "escalated"):
+        deadline_shown = wl.deadline_text(deadline)  # still running: with the time left
+    else:
+        deadline_shown = wl.local_time(deadline, with_date=True)
     right = [
-        _line("Category", names.category_path(str(case.get("category_code") or ""))),
-        _line("Urgency", case.get("urgency"), "bold" if case.get("urgency") != "normal" else ""),
-        _line("Lead dept", names.department(str(case.get("lead_department") or ""))),
-        _line("Co-handlers", co),
-        _line("Dispatched", wl.local_time(case.get("dispatched_at"), with_date=True)),
-        _line("Deadline", wl.local_time(case.get("deadline"), with_date=True)),
-        _line("Resolved", case.get("resolve_mode")),
-        _line("Satisfaction", case.get("satisfaction")),
-        _line("Callbacks", case.get("callback_attempts") or 0),
-        _line("Version", f"{case.get('version', 0)}"
-              + ("  (local changes not yet on the server)" if case.get("local") else "")),
+        _line(N_("Category"), names.category_path(str(case.get("category_code") or ""))),
+        _line(N_("Urgency"), vocab.label("urgency", urgency), "bold" if urgency != "normal" else ""),
+        _line(N_("Lead dept"), names.department(str(case.get("lead_department") or ""))),
+        _line(N_("Co-handlers"), co),
+        _line(N_("Dispatched"), wl.local_time(case.get("dispatched_at"), with_date=True)),
+        _line(N_("Deadline"), deadline_shown),
+        _line(N_("Resolved"), vocab.label("resolve_mode", case.get("resolve_mode"))),
+        _line(N_("Satisfaction"), vocab.label("satisfaction", case.get("satisfaction"))),
+        _line(N_("Callback tries"), i18n.format_number(case.get("callback_attempts") or 0)),
+        _line(N_("Version"), f"{case.get('version', 0)}"
+              + ("  " + _("(local changes not yet on the server)") if case.get("local") else "")),
     ]
     if case.get("merged_into"):
-        right.append(_line("Merged into", case.get("merged_into"), "bold"))
+        right.append(_line(N_("Merged into"), case.get("merged_into"), "bold"))
     if case.get("linked_to"):
-        right.append(_line("Linked to", case.get("linked_to")))
+        right.append(_line(N_("Linked to"), case.get("linked_to")))
     if case.get("handle_seconds"):
-        seconds = int(case["handle_seconds"])
-        right.append(_line("Handle time", f"{seconds // 60}m{seconds % 60:02d}s"))
+        right.append(_line(N_("Handle time"), i18n.format_duration(int(case["handle_seconds"]))))
     if case.get("extension_pending_hours"):
-        right.append(_line("Extension", f"{case['extension_pending_hours']}h requested"))
+        right.append(_line(N_("Extension"), _("{n} h requested").format(n=case["extension_pending_hours"])))
     return left, right
 
 
@@ -91,10 +117,10 @@ def event_row(event: dict[str, Any], names: wl.Names) -> tuple[Text, ...]:
     return (
         cell(event.get("version") or "", style="dim"),
         cell(wl.local_time(when, with_date=True)),
-        cell(kind, style="bold"),
+        cell(vocab.event(kind), style="bold"),
         cell(f"{event.get('actor_id', '')}"),
         cell(wl.payload_summary(kind, event.get("payload") or {}, names), limit=70),
-        cell(sync, style=sync_style.get(sync, "")),
+        cell(vocab.label("sync", sync), style=sync_style.get(sync, "")),
     )
 
 
@@ -127,12 +153,17 @@ class CaseViewScreen(Screen):
     """Every field of one case and its history; Esc goes back."""
 
     CSS_PATH = "case_view.tcss"
-    HELP_TITLE = "Case"
+    HELP_TITLE = N_("Case")
     AUTO_FOCUS = "#events"
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="case.back"),
-        Binding("f3", "knowledge_base", "Knowledge base", id="case.kb"),
+        Binding("escape", "back", N_("Back"), id="case.back", tooltip=N_("Back to where you came from")),
+        Binding("f3", "knowledge_base", N_("Knowledge base"), id="case.kb",
+                tooltip=N_("Look up the knowledge base for this case (in the caller's language first)")),
+        Binding("ctrl+r", "interpreter", N_("Interpreter"), id="case.interpreter",
+                tooltip=N_("Mark an interpreter joining or leaving the call (a note on the case)")),
+        Binding("ctrl+t", "other_names", N_("Other language"), id="case.other_names",
+                tooltip=N_("Show category, department and district names in the other language")),
     ]
 
     def __init__(self, seat: Any, case_no: str) -> None:
@@ -144,10 +175,13 @@ class CaseViewScreen(Screen):
         self.server_events: list[dict[str, Any]] | None = None
         self.history_note = ""
         self.names: wl.Names | None = None
+        self.names_language = i18n.current_language()  # ctrl+t shows the other
         self._shown: tuple | None = None
+        self._note_message = ""
 
     def compose(self) -> ComposeResult:
-        yield Static(inert_line(f"Case {self.case_no}", style="bold"), id="case-title")
+        yield Static(inert_line(_("Case {case_no}").format(case_no=self.case_no), style="bold"),
+                     id="case-title")
         with VerticalScroll(id="case-body", can_focus=True):
             with Horizontal(id="case-fields"):
                 yield Static("", id="fields-left", markup=False)
@@ -158,13 +192,26 @@ class CaseViewScreen(Screen):
         yield Static("", id="events-title", markup=False)
         yield DataTable(id="events", cursor_type="row", zebra_stripes=True)
         yield StatusBar()
-        yield Footer(compact=True)
+        yield LocalizedFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#events", DataTable).add_columns("v", "When", "Event", "By", "Details", "Sync")
+        self._add_columns()
         self.load()
         self.set_interval(REFRESH_SECONDS, self._tick)
 
+    def _add_columns(self) -> None:
+        table = self.query_one("#events", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*(_(c) for c in EVENT_COLUMNS))
+
+    def language_changed(self) -> None:
+        """Everything in the new language (names follow the UI language again)."""
+        self.names_language = i18n.current_language()
+        self._add_columns()
+        self._shown = None
+        if self.history_note:
+            self.history_note = self._note_message
+        self.load()
     def _tick(self) -> None:
         if self.is_current:
             self.load()
@@ -172,13 +219,14 @@ class CaseViewScreen(Screen):
     def load(self) -> None:
         """Read the case and its events from the cache (in the UI thread: two indexed reads)."""
         cache = self.seat.cache
-        self.names = wl.load_names(cache, getattr(self.app, "ui_language", "zh"), self.names)
+        self.names = wl.load_names(cache, self.names_language, self.names)
         self.case = cache.case(self.case_no)
         local = cache.case_events(self.case_no)
         self.events = merge_events(local, self.server_events) if self.server_events is not None else local
         if self.case is not None and self.server_events is None and not is_complete(self.case, local):
             if not self.history_note:
-                self.history_note = "fetching the earlier history from the server…"
+                self._note_message = N_("fetching the earlier history from the server…")
+                self.history_note = self._note_message
                 self._fetch()
         self.show()
 
@@ -189,8 +237,9 @@ class CaseViewScreen(Screen):
         except Exception as exc:  # offline, logged out, not found: say so, keep the local log
             from operator_tui.client import ServerUnavailable
 
-            note = ("the earlier history is on the central server (unreachable now)"
-                    if isinstance(exc, ServerUnavailable) else f"the earlier history could not be fetched: {exc}")
+            note = (N_("the earlier history is on the central server (unreachable now)")
+                    if isinstance(exc, ServerUnavailable) else
+                    _("the earlier history could not be fetched: {error}").format(error=exc))
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._fetched, None, note)
             return
@@ -199,6 +248,7 @@ class CaseViewScreen(Screen):
 
     def _fetched(self, events: list[dict[str, Any]] | None, note: str) -> None:
         self.server_events = events
+        self._note_message = note
         self.history_note = note
         self.load()
 
@@ -206,32 +256,36 @@ class CaseViewScreen(Screen):
         names = self.names or wl.Names()
         case = self.case
         key = (repr(case), len(self.events), [e["event_id"] for e in self.events][-1:],
-               [e.get("outbox_state") for e in self.events], self.history_note)
+               [e.get("outbox_state") for e in self.events], self.history_note, names.language)
         if key == self._shown:
             return
         self._shown = key
         if case is None:
             self.query_one("#fields-left", Static).update(
-                inert("This case is not in the local cache (it may have been pruned)."))
+                inert(_("This case is not in the local cache (it may have been pruned).")))
             self.query_one("#fields-right", Static).update("")
             return
         status = str(case.get("status") or "")
+        interpreter = self.interpreter_on_call()
         self.query_one("#case-title", Static).update(Content.assemble(
-            inert_line(f"Case {case.get('case_no')}", style="bold"), "  ",
-            (status, STATUS_STYLE.get(status, "")),
-            ("   ↑ changed here, not yet confirmed by the server" if case.get("local") else "", "$text-warning"),
+            inert_line(_("Case {case_no}").format(case_no=case.get("case_no")), style="bold"), "  ",
+            (vocab.status(status), STATUS_STYLE.get(status, "")),
+            ("   ↑ " + _("changed here, not yet confirmed by the server") if case.get("local") else "",
+             "$text-warning"),
+            ("   " + interpreter_line(interpreter) if interpreter else "", "bold $text-accent"),
         ))
         left, right = field_lines(case, names)
         self.query_one("#fields-left", Static).update(Content("\n").join(left))
         self.query_one("#fields-right", Static).update(Content("\n").join(right))
         self.query_one("#case-description", Static).update(
-            Content.assemble(("Description\n", "bold"), inert(case.get("description") or "(none)")))
+            Content.assemble((_("Description") + "\n", "bold"), inert(case.get("description") or _("(none)"))))
         resolution = self.query_one("#case-resolution", Static)
         resolution.display = bool(case.get("resolution"))
-        resolution.update(Content.assemble(("Resolution\n", "bold"), inert(case.get("resolution"))))
-        title = f"History — {len(self.events)} event(s)"
+        resolution.update(Content.assemble((_("Resolution") + "\n", "bold"), inert(case.get("resolution"))))
+        title = ngettext("History — {n} event", "History — {n} events", len(self.events)).format(
+            n=len(self.events))
         if self.history_note:
-            title += f"  ({self.history_note})"
+            title += f"  ({_(self.history_note)})"
         self.query_one("#events-title", Static).update(Content.styled(title, "bold"))
         table = self.query_one("#events", DataTable)
         row = table.cursor_row
@@ -249,4 +303,58 @@ class CaseViewScreen(Screen):
         """Look up the knowledge base for this case."""
         from .kb_lookup import KbLookupScreen
 
-        self.app.push_screen(KbLookupScreen(self.seat, case_no=self.case_no))
+        case = self.case or {}
+        self.app.push_screen(KbLookupScreen(self.seat, case_no=self.case_no,
+                                            category_code=str(case.get("category_code") or ""),
+                                            caller_language=str(case.get("language") or "")))
+
+    def action_other_names(self) -> None:
+        """Names of categories, departments and districts in the other language (again: back)."""
+        self.names_language = i18n.other_language(self.names_language)
+        self.load()
+
+    # --- interpreter ------------------------------------------------------------------
+
+    def interpreter_on_call(self) -> InterpreterMark | None:
+        """The interpreter who joined the call and has not left (from the case's notes)."""
+        return on_call([str((e.get("payload") or {}).get("text", "")) for e in self.events
+                        if e.get("type") == EventType.NOTE])
+
+    def action_interpreter(self) -> None:
+        """Mark an interpreter joining the call, or the one on the call leaving."""
+        from .interpreter import InterpreterScreen, record_mark
+
+        if self.case is None:
+            return
+        present = self.interpreter_on_call()
+        if present is not None:
+            self._record(record_mark(present, left=True))
+            return
+
+        def joined(mark: InterpreterMark | None) -> None:
+            if mark is not None:
+                self._record(mark)
+
+        self.app.push_screen(InterpreterScreen(str(self.case.get("language") or "")), joined)
+
+    def _record(self, mark: InterpreterMark) -> None:
+        try:
+            self.seat.record(self.case_no, EventType.NOTE, {"text": mark.text})
+        except (Rejected, ValueError, AssertionError) as exc:
+            self.notify(_("Not recorded: {reason}").format(reason=getattr(exc, "reason", exc)),
+                        severity="error")
+            return
+        self.notify(interpreter_line(mark, done=True))
+        self.load()
+
+
+def interpreter_line(mark: InterpreterMark, *, done: bool = False) -> str:
+    """``Interpreter on the call: 日语 I-203 since 14:05`` (or what was just recorded)."""
+    here = mark.at.astimezone(wl.local_now().tzinfo)
+    args = {"language": i18n.language_name(mark.language), "id": mark.interpreter_id,
+            "time": i18n.format_time(here)}
+    if not done:
+        return _("Interpreter on the call: {language} {id} since {time} (ctrl+r when they leave)").format(**args)
+    if mark.action == "joined":
+        return _("Interpreter joined: {language}, {id}, {time}").format(**args)
+    return _("Interpreter left: {language}, {id}, {time}").format(**args)

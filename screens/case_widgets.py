@@ -12,19 +12,41 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from operator_tui.domain import AppealType
+from operator_tui.i18n import N_, _, current_language
 
-APPEAL_LABELS: dict[str, tuple[str, str]] = {
-    AppealType.ENQUIRY: ("咨询", "enquiry"),
-    AppealType.COMPLAINT: ("投诉", "complaint"),
-    AppealType.REPORT: ("举报", "report"),
-    AppealType.HELP: ("求助", "help request"),
-    AppealType.SUGGESTION: ("建议", "suggestion"),
-    AppealType.PRAISE: ("表扬", "praise"),
+from . import vocab
+from .translated import LocalizedFooter
+
+APPEAL_ORDER = [AppealType.ENQUIRY, AppealType.COMPLAINT, AppealType.REPORT, AppealType.HELP,
+                AppealType.SUGGESTION, AppealType.PRAISE]
+# The binding descriptions of the case form's alt+letter keys.
+APPEAL_KEY_TEXT: dict[str, str] = {
+    AppealType.ENQUIRY: N_("Type: enquiry"),
+    AppealType.COMPLAINT: N_("Type: complaint"),
+    AppealType.REPORT: N_("Type: report"),
+    AppealType.HELP: N_("Type: help request"),
+    AppealType.SUGGESTION: N_("Type: suggestion"),
+    AppealType.PRAISE: N_("Type: praise"),
 }
-APPEAL_ORDER = list(APPEAL_LABELS)
+
+
+# The appeal-type bar's words (short: six of them share one line).
+BAR_WORDS: dict[str, str] = {
+    AppealType.ENQUIRY: N_("enquiry"),
+    AppealType.COMPLAINT: N_("complaint"),
+    AppealType.REPORT: N_("report"),
+    AppealType.HELP: N_("help"),
+    AppealType.SUGGESTION: N_("suggestion"),
+    AppealType.PRAISE: N_("praise"),
+}
+
+
+def appeal_label(kind: str) -> str:
+    """The appeal type's word in the UI language (咨询 / enquiry)."""
+    return vocab.label("appeal_type", kind)
 # One letter each: alt+letter from anywhere in the form, the bare letter (or
 # 1-6) when the bar has the focus. (alt+digits are not usable: Textual reads
 # ESC+digit as the macOS Option characters ¡™£¢∞§.)
@@ -43,7 +65,7 @@ class ChoiceField(Static, can_focus=True):
     prefilled with what was typed."""
 
     BINDINGS = [
-        Binding("enter", "open", "Pick", show=False, id="choice.open"),
+        Binding("enter", "open", N_("Pick"), show=False, id="choice.open"),
     ]
 
     @dataclass
@@ -59,15 +81,15 @@ class ChoiceField(Static, can_focus=True):
             return self.field
 
     def __init__(self, placeholder: str, *, id: str) -> None:
-        super().__init__(Content.styled(placeholder, "$text-muted"), id=id, markup=False)
-        self.placeholder = placeholder
+        super().__init__(Content.styled(_(placeholder), "$text-muted"), id=id, markup=False)
+        self.placeholder = placeholder  # a catalog message
         self.value = ""
 
     def show(self, value: str, display: Content | None) -> None:
         """Set the value and what is shown for it ('' shows the placeholder)."""
         self.value = value
         self.update(display if value and display is not None
-                    else Content.styled(self.placeholder, "$text-muted"))
+                    else Content.styled(_(self.placeholder), "$text-muted"))
 
     def action_open(self) -> None:
         self.post_message(self.Open(self, "", key="enter"))
@@ -92,13 +114,14 @@ class AppealTypeBar(Widget, can_focus=True):
     DEFAULT_CSS = """
     AppealTypeBar { height: 1; width: 1fr; }
     """
+    HELP_WHERE = N_("in the appeal type")
     BINDINGS = [
-        Binding(f"{APPEAL_KEYS[t]},{n}", f"choose({n - 1})", APPEAL_LABELS[t][1], show=False,
+        Binding(f"{APPEAL_KEYS[t]},{n}", f"choose({n - 1})", vocab.APPEAL_TYPE[t], show=False,
                 id=f"appeal.{t}")
         for n, t in enumerate(APPEAL_ORDER, start=1)
     ] + [
-        Binding("left", "step(-1)", "Previous type", show=False, id="appeal.left"),
-        Binding("right", "step(1)", "Next type", show=False, id="appeal.right"),
+        Binding("left", "step(-1)", N_("Previous type"), show=False, id="appeal.left"),
+        Binding("right", "step(1)", N_("Next type"), show=False, id="appeal.right"),
     ]
 
     value: reactive[str] = reactive(AppealType.ENQUIRY)
@@ -115,13 +138,21 @@ class AppealTypeBar(Widget, can_focus=True):
     def render(self) -> Content:
         parts: list[str | tuple[str, str]] = []
         for kind in APPEAL_ORDER:
-            zh, en = APPEAL_LABELS[kind]
+            text = _(BAR_WORDS[kind])
             key = APPEAL_KEYS[kind]
-            if kind == self.value:
-                parts.append((f" {key} {zh} {en} ", "bold reverse $accent"))
+            if text[:1].lower() == key:  # the key is the word's initial: underline it
+                if kind == self.value:
+                    parts.append((f" {text} ", "bold reverse $accent"))
+                else:
+                    parts += [" ", (text[:1], "underline $text-accent"), (f"{text[1:]} ", "")]
+            elif kind == self.value:
+                parts.append((f" {key} {text} ", "bold reverse $accent"))
             else:
-                parts += [" ", (key, "underline $text-accent"), (f" {zh} ", "")]
+                parts += [" ", (key, "underline $text-accent"), (f" {text} ", "")]
         return Content.assemble(*parts)
+
+    def language_changed(self) -> None:
+        self.refresh()
 
     def watch_value(self, old: str, new: str) -> None:
         if old != new:
@@ -135,8 +166,8 @@ class AppealTypeBar(Widget, can_focus=True):
         self.value = APPEAL_ORDER[(index + delta) % len(APPEAL_ORDER)]
 
 
-class QuietFooter(Footer):
-    """A Footer that rebuilds only when the keys it shows change.
+class QuietFooter(LocalizedFooter):
+    """A (localized) Footer that rebuilds only when the keys it shows change.
 
     Textual's Footer recomposes on every focus change; on a form with a dozen
     fields that is a few hundred milliseconds of restyling per Tab, paid while
@@ -147,9 +178,9 @@ class QuietFooter(Footer):
     def bindings_changed(self, screen: Screen) -> None:
         shown = frozenset(
             (binding.key, binding.description, binding.action, enabled)
-            for (_, binding, enabled, _tip) in screen.active_bindings.values()
+            for (_node, binding, enabled, _tip) in screen.active_bindings.values()
             if binding.show
-        )
+        ) | {current_language()}
         if shown == self._shown and self._bindings_ready:
             return
         self._shown = shown

@@ -21,7 +21,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from operator_tui import i18n
 from operator_tui.domain import DISTRICTS
+from operator_tui.i18n import N_, _
 from operator_tui.text import clean
 
 MAX_SHOWN = 50
@@ -58,20 +60,24 @@ class FilterPicker(ModalScreen[str | None]):
     CSS_PATH = "category_picker.tcss"
     AUTO_FOCUS = "#picker-query"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
-        Binding("down", "move(1)", "Next", show=False, id="picker.down"),
-        Binding("up", "move(-1)", "Previous", show=False, id="picker.up"),
-        Binding("pagedown", "move(10)", "Page down", show=False, id="picker.page_down"),
-        Binding("pageup", "move(-10)", "Page up", show=False, id="picker.page_up"),
+        Binding("escape", "cancel", N_("Cancel"), id="picker.cancel"),
+        Binding("down", "move(1)", N_("Next"), show=False, id="picker.down"),
+        Binding("up", "move(-1)", N_("Previous"), show=False, id="picker.up"),
+        Binding("pagedown", "move(10)", N_("Page down"), show=False, id="picker.page_down"),
+        Binding("pageup", "move(-10)", N_("Page up"), show=False, id="picker.page_up"),
+        Binding("ctrl+t", "other_names", N_("Other language"), id="picker.other_names"),
     ]
 
-    TITLE_TEXT = "Pick"
-    PLACEHOLDER = "type to filter"
+    TITLE_TEXT = N_("Pick")
+    PLACEHOLDER = N_("type to filter")
+    HINT = N_("↑↓ move · Enter pick · ctrl+t other language · Esc cancel")
 
     def __init__(self, query: str = "", *, current: str = "",
                  on_pick: Callable[[str], None] | None = None,
-                 forward: Callable[[events.Key], None] | None = None) -> None:
+                 forward: Callable[[events.Key], None] | None = None,
+                 language: str | None = None) -> None:
         super().__init__()
+        self.language = language or i18n.current_language()  # the names shown; ctrl+t swaps
         self.forward = forward  # where keys typed after the pick go
         self.initial_query = query
         self.filtered_for: str | None = None
@@ -85,11 +91,11 @@ class FilterPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-box"):
-            yield Static(Content(self.TITLE_TEXT), id="picker-title")
-            yield FilterInput(self.initial_query, placeholder=self.PLACEHOLDER, id="picker-query",
+            yield Static(Content(_(self.TITLE_TEXT)), id="picker-title")
+            yield FilterInput(self.initial_query, placeholder=_(self.PLACEHOLDER), id="picker-query",
                               compact=True, select_on_focus=False)
             yield PickList(id="picker-list")
-            yield Static(Content("↑↓ move · Enter pick · Esc cancel"), id="picker-hint")
+            yield Static(Content(_(self.HINT)), id="picker-hint")
 
     def on_mount(self) -> None:
         self.refilter(self.initial_query)
@@ -167,6 +173,15 @@ class FilterPicker(ModalScreen[str | None]):
 
     # --- actions ---------------------------------------------------------------
 
+    def action_other_names(self) -> None:
+        """The names in the other language (again: back)."""
+        self.language = i18n.other_language(self.language)
+        plist = self.query_one(PickList)
+        keep = plist.highlighted
+        self.refilter(self.query_one("#picker-query", Input).value)
+        if keep is not None and keep < plist.option_count:
+            plist.highlighted = keep
+
     def action_move(self, delta: int) -> None:
         plist = self.query_one(PickList)
         if not plist.option_count:
@@ -179,7 +194,7 @@ class FilterPicker(ModalScreen[str | None]):
             return
         plist = self.query_one(PickList)
         if plist.highlighted is None:
-            self.notify("Nothing matches; change the filter or press Esc", severity="warning")
+            self.notify(_("Nothing matches; change the filter or press Esc"), severity="warning")
             return
         self.choose(plist.get_option_at_index(plist.highlighted).id or "")
 
@@ -198,34 +213,35 @@ class FilterPicker(ModalScreen[str | None]):
 class CategoryPicker(FilterPicker):
     """Pick a category leaf by name, code, keyword, English or pinyin (tszx/tingshui)."""
 
-    TITLE_TEXT = "Category — name, code, keyword, English or pinyin (ts / tingshui)"
+    TITLE_TEXT = N_("Category — name, code, keyword, English or pinyin (ts / tingshui)")
     PLACEHOLDER = "停水 · water · ts · tingshui · 05.01"
 
     def __init__(self, seat: Any, query: str = "", *, current: str = "",
                  on_pick: Callable[[str], None] | None = None,
-                 forward: Callable[[events.Key], None] | None = None) -> None:
-        super().__init__(query, current=current, on_pick=on_pick, forward=forward)
+                 forward: Callable[[events.Key], None] | None = None,
+                 language: str | None = None) -> None:
+        super().__init__(query, current=current, on_pick=on_pick, forward=forward, language=language)
         self.seat = seat
 
     def options_for(self, query: str) -> list[Option]:
         usage = self.seat.category_usage()
-        return [category_option(m.leaf, m.leaf.code in usage)
+        return [category_option(m.leaf, m.leaf.code in usage, self.language)
                 for m in self.seat.search_categories(query, MAX_SHOWN)]
 
 
-def category_option(leaf: Any, used: bool = False) -> Option:
-    """Two lines: the Chinese name and path, then the English name, path and code."""
+def category_option(leaf: Any, used: bool = False, language: str | None = None) -> Option:
+    """Two lines: the name and code, then the path, in *language* (default: the
+    UI language; the picker's ctrl+t shows the other)."""
+    from .case_form_lang import names
+
+    name, path = names(leaf, language or i18n.current_language())
     prompt = Content.assemble(
         ("★ " if used else "  ", "$text-warning"),
-        (line(leaf.name_zh), "bold"),
-        "  ",
-        (line(leaf.path_zh), "$text-muted"),
-        "\n    ",
-        line(leaf.name_en),
-        "  ",
-        (line(leaf.path_en), "$text-muted"),
+        (line(name), "bold"),
         "  ",
         (line(leaf.code), "$text-accent"),
+        "\n    ",
+        (line(path), "$text-muted"),
     )
     return Option(prompt, id=leaf.code)
 
@@ -261,11 +277,13 @@ def match_districts(query: str) -> list[str]:
 class DistrictPicker(FilterPicker):
     """Pick one of the city's districts."""
 
-    TITLE_TEXT = "District — 中文, English or pinyin (cy / chaoyang)"
+    TITLE_TEXT = N_("District — 中文, English or pinyin (cy / chaoyang)")
     PLACEHOLDER = "朝阳 · chaoyang · cy"
 
     def options_for(self, query: str) -> list[Option]:
+        first, second = (1, 0) if self.language == "en" else (0, 1)
         return [
-            Option(Content.assemble((DISTRICTS[c][0], "bold"), "  ", DISTRICTS[c][1]), id=c)
+            Option(Content.assemble((DISTRICTS[c][first], "bold"), "  ", (DISTRICTS[c][second], "$text-muted")),
+                   id=c)
             for c in match_districts(query)
         ]

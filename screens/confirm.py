@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from operator_tui.i18n import N_, _, ngettext
+
 
 class ConfirmQuitScreen(ModalScreen[bool]):
     """Quit? Answers True (quit) or False (stay)."""
@@ -24,8 +26,8 @@ class ConfirmQuitScreen(ModalScreen[bool]):
     """
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Quit", id="quit.yes"),
-        Binding("n,escape", "answer(False)", "Stay", id="quit.no"),
+        Binding("y", "answer(True)", N_("Quit"), id="quit.yes"),
+        Binding("n,escape", "answer(False)", N_("Stay"), id="quit.no"),
     ]
 
     def __init__(self, drafts: int, unsaved_here: bool) -> None:
@@ -35,23 +37,20 @@ class ConfirmQuitScreen(ModalScreen[bool]):
 
     def message(self) -> str:
         if self.unsaved_here:
-            what = "A case is being entered on this screen"
-        elif self.drafts == 1:
-            what = "A draft case is open"
+            what = _("A case is being entered on this screen.")
         else:
-            what = f"{self.drafts} draft cases are open"
-        return (
-            f"{what}.\n\nIt is kept either way: next time it is under "
-            "Drafts on the home screen, ready to resume.\n\nQuit now?"
-        )
+            what = ngettext("A draft case is open.", "{n} draft cases are open.",
+                            self.drafts).format(n=self.drafts)
+        return what + "\n\n" + _("It is kept either way: next time it is under Drafts on the home "
+                                 "screen, ready to resume.\n\nQuit now?")
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Content("Quit operator-tui?"), id="quit-title")
+            yield Static(Content(_("Quit operator-tui?")), id="quit-title")
             yield Static(Content(self.message()), id="quit-message")
             with Horizontal():
-                yield Button("Stay (N)", id="stay", variant="primary")
-                yield Button("Quit (Y)", id="quit", variant="warning")
+                yield Button(_("Stay (N)"), id="stay", variant="primary")
+                yield Button(_("Quit (Y)"), id="quit", variant="warning")
 
     def on_mount(self) -> None:
         self.query_one("#stay", Button).focus()

@@ -20,19 +20,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
-from operator_tui import clock
+from operator_tui import clock, i18n
 from operator_tui.domain import DISTRICTS, Rejected
+from operator_tui.i18n import N_, _
 from operator_tui.routing import resolve_hours
+from screens import vocab
 from screens.case_widgets import QuietFooter
 from screens.category_picker import PickList, line
 
-URGENCY_ZH = {"critical": "紧急", "urgent": "较急", "normal": "一般"}
-
 
 def local_time(iso_time: str) -> str:
-    """``YYYY-MM-DD HH:MM`` in the seat's local time."""
+    """``2025年11月29日 14:05`` / ``29 Nov 2025 14:05`` in the seat's local time."""
     try:
-        return clock.parse(iso_time).astimezone().strftime("%Y-%m-%d %H:%M")
+        return i18n.format_datetime(clock.parse(iso_time).astimezone())
     except (TypeError, ValueError):
         return "—"
 
@@ -49,12 +49,14 @@ class DispatchScreen(ModalScreen[bool]):
 
     CSS_PATH = "dispatch.tcss"
     AUTO_FOCUS = "#dept-filter"
+    HELP_TITLE = N_("Dispatch")
     BINDINGS = [
-        Binding("ctrl+s", "confirm", "Dispatch", id="dispatch.confirm", priority=True),
-        Binding("escape", "cancel", "Cancel", id="dispatch.cancel"),
-        Binding("down", "move(1)", "Next dept.", show=False, id="dispatch.down"),
-        Binding("up", "move(-1)", "Previous dept.", show=False, id="dispatch.up"),
-        Binding("ctrl+o", "toggle_co", "Co-handler ±", id="dispatch.co_handler"),
+        Binding("ctrl+s", "confirm", N_("Dispatch"), id="dispatch.confirm", priority=True),
+        Binding("escape", "cancel", N_("Cancel"), id="dispatch.cancel"),
+        Binding("down", "move(1)", N_("Next dept."), show=False, id="dispatch.down"),
+        Binding("up", "move(-1)", N_("Previous dept."), show=False, id="dispatch.up"),
+        Binding("ctrl+o", "toggle_co", N_("Co-handler ±"), id="dispatch.co_handler"),
+        Binding("ctrl+t", "other_names", N_("Other language"), id="dispatch.other_names"),
     ]
 
     def __init__(self, seat: Any, case_no: str) -> None:
@@ -75,20 +77,21 @@ class DispatchScreen(ModalScreen[bool]):
             for code, d in self.departments.items()
         }
         self.co: list[str] = []
+        self.names_language = i18n.current_language()  # ctrl+t: the other one
 
     # --- layout ----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dispatch-box"):
-            yield Static(Content.assemble(("Dispatch case ", "bold"), (self.case_no, "bold $accent")),
+            yield Static(Content.styled(_("Dispatch case {case_no}").format(case_no=self.case_no), "bold $accent"),
                          id="dispatch-title")
             yield Static(self._summary(), id="dispatch-summary")
             yield Static(id="dispatch-lead")
-            yield Input(placeholder="filter departments: 名称 · name · code · pinyin",
+            yield Input(placeholder=_("filter departments: 名称 · name · code · pinyin"),
                         id="dept-filter", compact=True, select_on_focus=False)
             yield PickList(id="dept-list")
             yield Static(id="dispatch-co")
-            yield Input(placeholder="note for the department (optional)", id="dispatch-note",
+            yield Input(placeholder=_("note for the department (optional)"), id="dispatch-note",
                         compact=True, max_length=2000)
         yield QuietFooter()
 
@@ -97,22 +100,36 @@ class DispatchScreen(ModalScreen[bool]):
         self._show_co()
 
     def _summary(self) -> Content:
+        from .case_form_lang import names
+
         leaf = self.seat.category_leaf(self.category_code)
-        district = DISTRICTS.get(self.district, ("—", ""))
+        path = names(leaf, self.names_language)[1] if leaf else self.category_code
+        zh, en = DISTRICTS.get(self.district, ("—", "—"))
+        label = self._padded
         return Content.assemble(
-            ("Category  ", "$text-muted"), line(leaf.path_zh if leaf else self.category_code),
-            ("  " + line(leaf.name_en) if leaf else "", "$text-muted"),
-            ("\nDistrict  ", "$text-muted"), f"{district[0]} {district[1]}".strip(),
-            ("     Urgency  ", "$text-muted"),
-            (f"{URGENCY_ZH.get(self.urgency, '')} {self.urgency}",
-             "bold $text-error" if self.urgency == "critical" else "bold"),
-            ("\nDeadline  ", "$text-muted"), (local_time(self.deadline), "bold"),
-            (f"  ({self.hours} h)", "$text-muted"),
+            (label(N_("Category")), "$text-muted"), line(path),
+            ("\n" + label(N_("District")), "$text-muted"), en if self.names_language == "en" else zh,
+            ("     " + label(N_("Urgency")), "$text-muted"),
+            (vocab.label("urgency", self.urgency), "bold $text-error" if self.urgency == "critical" else "bold"),
+            ("\n" + label(N_("Deadline")), "$text-muted"), (local_time(self.deadline), "bold"),
+            ("  " + _("({n} h)").format(n=self.hours), "$text-muted"),
         )
+
+    @staticmethod
+    def _padded(message: str, width: int = 10) -> str:
+        """A label padded to *width* terminal cells."""
+        from rich.cells import cell_len
+
+        text = _(message)
+        return text + " " * max(2, width - cell_len(text))
+
+    def _dept_name(self, d: dict[str, Any]) -> str:
+        first, second = ("name_en", "name_zh") if self.names_language == "en" else ("name_zh", "name_en")
+        return line(d.get(first) or d.get(second))
 
     def _dept_label(self, code: str) -> str:
         d = self.departments.get(code)
-        return f"{line(d.get('name_zh'))} {line(d.get('name_en'))} ({code})" if d else code
+        return f"{self._dept_name(d)} ({code})" if d else code
 
     # --- the department list -----------------------------------------------------
 
@@ -132,9 +149,9 @@ class DispatchScreen(ModalScreen[bool]):
         d = self.departments[code]
         return Option(Content.assemble(
             ("+ " if code in self.co else "  ", "bold $text-success"),
-            (line(d.get("name_zh")), "bold"), "  ", line(d.get("name_en")),
+            (self._dept_name(d), "bold"),
             (f"  {code}", "$text-muted"),
-            ("  ★ proposed" if code == self.proposed else "", "$text-accent"),
+            ("  ★ " + _("proposed") if code == self.proposed else "", "$text-accent"),
         ), id=code)
 
     @property
@@ -148,17 +165,28 @@ class DispatchScreen(ModalScreen[bool]):
     def _show_lead(self) -> None:
         lead = self.lead
         self.query_one("#dispatch-lead", Static).update(Content.assemble(
-            ("Lead      ", "$text-muted"),
-            (self._dept_label(lead) if lead else "— no department matches —", "bold $text-accent"),
-            ("  (proposed by the routing rules)" if lead and lead == self.proposed else "",
+            (self._padded(N_("Lead")), "$text-muted"),
+            (self._dept_label(lead) if lead else _("— no department matches —"), "bold $text-accent"),
+            ("  " + _("(proposed by the routing rules)") if lead and lead == self.proposed else "",
              "$text-muted"),
         ))
 
     def _show_co(self) -> None:
         self.query_one("#dispatch-co", Static).update(Content.assemble(
-            ("Co-handling  ", "$text-muted"),
-            ", ".join(self._dept_label(c) for c in self.co) or "— (ctrl+o adds the highlighted)",
+            (self._padded(N_("Co-handling"), 12), "$text-muted"),
+            ", ".join(self._dept_label(c) for c in self.co) or _("— (ctrl+o adds the highlighted)"),
         ))
+
+    def action_other_names(self) -> None:
+        """Department, category and district names in the other language (again: back)."""
+        self.names_language = i18n.other_language(self.names_language)
+        self.query_one("#dispatch-summary", Static).update(self._summary())
+        plist = self.query_one(PickList)
+        for index in range(plist.option_count):
+            code = plist.get_option_at_index(index).id or ""
+            plist.replace_option_prompt(code, self._option(code).prompt)
+        self._show_lead()
+        self._show_co()
 
     @on(Input.Changed, "#dept-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -197,14 +225,15 @@ class DispatchScreen(ModalScreen[bool]):
     def action_confirm(self) -> None:
         lead = self.lead
         if not lead:
-            self.notify("Choose a lead department first", severity="error")
+            self.notify(_("Choose a lead department first"), severity="error")
             return
         note = self.query_one("#dispatch-note", Input).value
         try:
             self.seat.dispatch(self.case_no, lead, [c for c in self.co if c != lead], note,
                                deadline=self.deadline)
         except (Rejected, ValueError) as exc:
-            self.notify(f"Not dispatched: {getattr(exc, 'reason', exc)}", severity="error")
+            self.notify(_("Not dispatched: {reason}").format(reason=getattr(exc, "reason", exc)),
+                        severity="error")
             return
         self.dismiss(True)
 

@@ -25,29 +25,39 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from operator_tui import duplicates as dup
+from operator_tui import i18n
 from operator_tui.domain import DISTRICTS, Rejected
+from operator_tui.i18n import N_, _, ngettext
 
+from . import vocab
 from . import worklists as wl
 from .caller_history import STATUS_STYLE
 from .inert import inert_line
 
 LOOK_DEBOUNCE = 0.3  # seconds of quiet typing before the cache is asked
 KEYS = ("phone", "category_code", "district", "address")
-REASON_WORDS = {dup.PHONE: "same caller", dup.ADDRESS: "same address", dup.DISTRICT: "same district"}
+REASON_WORDS = {dup.PHONE: N_("same caller"), dup.ADDRESS: N_("same address"),
+                dup.DISTRICT: N_("same district")}
+HINT = N_("F7 link · F8 save+merge · ctrl+↑↓ choose")
 
 
 def candidate_row(candidate: dup.Candidate, category_name: str) -> Content:
     """Two lines: status, case number, date, why; then category and address."""
+    from rich.cells import cell_len
+
     case = candidate.case
     status = str(case.get("status") or "")
-    when = wl.local_time(case.get("created_at") or case.get("client_created_at"), with_date=True)
-    place = case.get("address") or DISTRICTS.get(str(case.get("district") or ""), ("", ""))[0]
+    moment = wl.local_moment(case.get("created_at") or case.get("client_created_at"))
+    when = f"{i18n.format_day_numeric(moment)} {i18n.format_time(moment)}" if moment else ""
+    district = DISTRICTS.get(str(case.get("district") or ""), ("", ""))
+    place = case.get("address") or (district[1] if i18n.current_language() == "en" else district[0])
+    word = vocab.status(status)
     return Content.assemble(
-        (f"{status:<11}", STATUS_STYLE.get(status, "")),
+        (word + " " * max(1, 11 - cell_len(word)), STATUS_STYLE.get(status, "")),
         inert_line(case.get("case_no"), style="bold"),
         f"  {when}",
         "\n  ",
-        (" + ".join(REASON_WORDS[r] for r in candidate.reasons), "bold $text-warning"),
+        (" + ".join(_(REASON_WORDS[r]) for r in candidate.reasons), "bold $text-warning"),
         "  ",
         inert_line(category_name, limit=14, style="$text-accent"),
         " ",
@@ -79,7 +89,12 @@ class DuplicatesPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="dup-title", markup=False)
         yield OptionList(id="dup-list")
-        yield Static(Content("F7 link · F8 save+merge · ctrl+↑↓ choose"), id="dup-hint")
+        yield Static(Content(_(HINT)), id="dup-hint")
+
+    def language_changed(self) -> None:
+        self.query_one("#dup-hint", Static).update(Content(_(HINT)))
+        if self._shown_for is not None:
+            self.show(self._shown_for, self.candidates)
 
     # --- asking the cache ----------------------------------------------------------
 
@@ -120,7 +135,8 @@ class DuplicatesPanel(Vertical):
             olist.highlighted = numbers.index(before) if before in numbers else 0
         self.set_class(bool(found), "-shown")
         self.query_one("#dup-title", Static).update(
-            Content(f"Possible duplicates: {len(found)} open case(s)") if found else Content(""))
+            Content(ngettext("Possible duplicate: {n} open case", "Possible duplicates: {n} open cases",
+                             len(found)).format(n=len(found))) if found else Content(""))
         self.screen.refresh_bindings()
 
     @property
@@ -145,7 +161,9 @@ class DuplicatesPanel(Vertical):
     def _category_name(self, case: dict[str, Any]) -> str:
         code = str(case.get("category_code") or "")
         leaf = self.seat.category_leaf(code) if code else None
-        return leaf.name_zh if leaf else code
+        if not leaf:
+            return code
+        return leaf.name_en or leaf.name_zh if i18n.current_language() == "en" else leaf.name_zh
 
 
 class DuplicatesMixin:
@@ -189,6 +207,8 @@ class DuplicatesMixin:
         try:
             state = dup.merge(self.seat, self.case_no, candidate.case_no)
         except (Rejected, ValueError) as exc:
-            self.notify(f"Saved, not merged: {getattr(exc, 'reason', exc)}", severity="error", timeout=8)
+            self.notify(_("Saved, not merged: {reason}").format(reason=getattr(exc, "reason", exc)),
+                        severity="error", timeout=8)
             return
-        self.finish(f"Case {self.case_no} saved and merged into {state.merged_into}")
+        self.finish(_("Case {case_no} saved and merged into {master}").format(case_no=self.case_no,
+                                                                               master=state.merged_into))

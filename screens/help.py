@@ -14,15 +14,20 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from operator_tui.i18n import N_, _
+
+from .translated import LocalizedFooter
 
 # Textual's own bindings whose descriptions are terse.
 DESCRIPTIONS = {
-    "command_palette": "Command palette (every action)",
-    "app.focus_next": "Next field",
-    "app.focus_previous": "Previous field",
+    "command_palette": N_("Command palette (every action)"),
+    "app.focus_next": N_("Next field"),
+    "app.focus_previous": N_("Previous field"),
 }
+EVERYWHERE = N_("everywhere")
+THIS_SCREEN = N_("this screen")
 
 
 @dataclass(frozen=True)
@@ -38,10 +43,11 @@ def _where(node: object, screen: Screen) -> str:
     from textual.app import App
 
     if isinstance(node, App):
-        return "everywhere"
+        return _(EVERYWHERE)
     if node is screen:
-        return "this screen"
-    return getattr(node, "HELP_WHERE", "") or type(node).__name__
+        return _(THIS_SCREEN)
+    where = getattr(node, "HELP_WHERE", "")
+    return _(where) if where else type(node).__name__
 
 
 def keys_of(screen: Screen) -> list[KeyHelp]:
@@ -55,8 +61,8 @@ def keys_of(screen: Screen) -> list[KeyHelp]:
             continue
         if active.node is not screen and active.node is not app and not binding.show:
             continue  # a widget's own editing/cursor keys: not what help is for
-        description = DESCRIPTIONS.get(binding.action) or binding.description or binding.tooltip \
-            or binding.action.replace("_", " ")
+        description = _(DESCRIPTIONS.get(binding.action) or binding.description or binding.tooltip
+                        or binding.action.replace("_", " "))
         key = (id(active.node), binding.action)
         display = app.get_key_display(binding)
         if key in rows:
@@ -68,10 +74,11 @@ def keys_of(screen: Screen) -> list[KeyHelp]:
         rows[key] = KeyHelp(display, description, _where(active.node, screen), active.enabled,
                             binding.id or "")
         order.append(key)
-    rank = {"this screen": 0, "everywhere": 2}
+    rank = {_(THIS_SCREEN): 0, _(EVERYWHERE): 2}
+    last = {_(DESCRIPTIONS["app.focus_next"]), _(DESCRIPTIONS["app.focus_previous"])}
 
     def place(row: KeyHelp) -> int:
-        if row.description in ("Next field", "Previous field"):
+        if row.description in last:
             return 3
         return rank.get(row.where, 1)
 
@@ -93,7 +100,7 @@ class HelpScreen(ModalScreen[None]):
     """
 
     BINDINGS = [
-        Binding("escape,f1", "close", "Close help", id="help.close"),
+        Binding("escape,f1", "close", N_("Close help"), id="help.close"),
     ]
 
     def __init__(self, target: Screen) -> None:
@@ -102,25 +109,41 @@ class HelpScreen(ModalScreen[None]):
         self.rows = keys_of(target)
 
     def compose(self) -> ComposeResult:
-        title = getattr(self.target, "HELP_TITLE", "") or self.target.title or type(self.target).__name__
         with Vertical():
-            yield Static(Content.assemble("Keys — ", (str(title), "bold")), id="help-title")
+            yield Static(self._title(), id="help-title")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="help-keys")
-            yield Static(
-                Content("Change a key in the config file: [keymap] table, id = \"keys\", "
-                        "e.g. \"app.new_case\" = \"f2\". Ctrl+P opens the command palette."),
-                id="help-hint",
-            )
-        yield Footer(compact=True)
+            yield Static(self._hint(), id="help-hint")
+        yield LocalizedFooter(compact=True)
+
+    def _title(self) -> Content:
+        title = getattr(self.target, "HELP_TITLE", "")
+        title = _(title) if title else (self.target.title or type(self.target).__name__)
+        return Content.assemble(_("Keys — "), (str(title), "bold"))
+
+    @staticmethod
+    def _hint() -> Content:
+        return Content(_("Change a key in the config file: [keymap] table, id = \"keys\", "
+                         "e.g. \"app.new_case\" = \"f2\". Ctrl+P opens the command palette. "
+                         "F12 switches 中文/English."))
 
     def on_mount(self) -> None:
+        self._fill()
+        self.query_one(DataTable).focus()
+
+    def _fill(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Key", "Does", "Where", Text("Id (for [keymap])"))
+        table.clear(columns=True)
+        table.add_columns(_("Key"), _("Does"), _("Where"), Text(_("Id (for [keymap])")))
         for row in self.rows:
             style = "" if row.enabled else "dim"
             table.add_row(Text(row.keys, style="bold " + style), Text(row.description, style=style),
                           Text(row.where, style="dim"), Text(row.binding_id, style="dim"))
-        table.focus()
+
+    def language_changed(self) -> None:
+        self.rows = keys_of(self.target)
+        self.query_one("#help-title", Static).update(self._title())
+        self.query_one("#help-hint", Static).update(self._hint())
+        self._fill()
 
     def action_close(self) -> None:
         self.dismiss(None)

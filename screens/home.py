@@ -19,9 +19,10 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.lazy import Lazy
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
+from operator_tui.i18n import N_, _, current_language, ngettext
 from operator_tui.text import clean
 
 from . import worklists as wl
@@ -29,44 +30,49 @@ from .inert import inert
 from .rows import case_row, draft_row, pending_row, problem_detail, problem_row
 from .work_pane import Row, WorkPane, WorkTable
 from .status_bar import StatusBar
+from .translated import LocalizedFooter, Tr
 
 REFRESH_SECONDS = 2.0
 TABS = ("today", "drafts", "pending", "problems", "search")
-TITLES = {"today": "My cases today", "drafts": "Drafts", "pending": "Pending sync",
-          "problems": "Problems", "search": "Search"}
+TITLES = {"today": N_("My cases today"), "drafts": N_("Drafts"), "pending": N_("Pending sync"),
+          "problems": N_("Problems"), "search": N_("Search")}
 EMPTY = {
-    "today": "No cases entered today yet. Ctrl+N starts a new case.",
-    "drafts": "No drafts. A case being typed is saved here as a draft until it is recorded.",
-    "pending": "Nothing waiting: every change has reached the central server.",
-    "problems": "No problems: the server accepted every change.",
-    "search": "Type a case number, a phone number or words from a case in the search box.",
+    "today": N_("No cases entered today yet. Ctrl+N starts a new case."),
+    "drafts": N_("No drafts. A case being typed is saved here as a draft until it is recorded."),
+    "pending": N_("Nothing waiting: every change has reached the central server."),
+    "problems": N_("No problems: the server accepted every change."),
+    "search": N_("Type a case number, a phone number or words from a case in the search box."),
 }
 COLUMNS = {
-    "today": ("Case no", "Time", "Status", "Phone", "Category", "Description"),
-    "search": ("Case no", "Created", "Status", "Phone", "Category", "Description"),
-    "drafts": ("Case no", "Started", "Last typed", "Phone", "Description"),
-    "pending": ("Case no", "Change", "Made at", "Details"),
-    "problems": ("Case no", "Change", "State", "Reason", "Fields"),
+    "today": (N_("Case no"), N_("Time"), N_("Status"), N_("Phone"), N_("Category"), N_("Description")),
+    "search": (N_("Case no"), N_("Created"), N_("Status"), N_("Phone"), N_("Category"), N_("Description")),
+    "drafts": (N_("Case no"), N_("Started"), N_("Last typed"), N_("Phone"), N_("Description")),
+    "pending": (N_("Case no"), N_("Change"), N_("Made at"), N_("Details")),
+    "problems": (N_("Case no"), N_("Change"), N_("State"), N_("Reason"), N_("Fields")),
 }
+SEARCH_PLACEHOLDER = N_("Search: case no, phone or text (Ctrl+F)")
 
 
 class HomeScreen(Screen):
     """The operator's work lists."""
 
     CSS_PATH = "home.tcss"
-    HELP_TITLE = "Home — work lists"
+    HELP_TITLE = N_("Home — work lists")
     AUTO_FOCUS = "#search"
 
     BINDINGS = [
-        Binding("ctrl+f", "focus_search", "Search", id="home.search"),
+        Binding("ctrl+f", "focus_search", N_("Search"), id="home.search",
+                tooltip=N_("Find a case by number, phone or words")),
         # the tab titles show these keys (see _tab_label), so the footer does not
-        Binding("f5", "show_list('today')", "My cases today", id="home.today", show=False),
-        Binding("f6", "show_list('drafts')", "Drafts", id="home.drafts", show=False),
-        Binding("f7", "show_list('pending')", "Pending sync", id="home.pending", show=False),
-        Binding("f8", "show_list('problems')", "Problems", id="home.problems", show=False),
-        Binding("k", "keep_mine", "Keep mine", id="home.keep_mine"),
-        Binding("t", "take_theirs", "Take theirs", id="home.take_theirs"),
-        Binding("down", "focus_list", "To the list", show=False, id="home.to_list"),
+        Binding("f5", "show_list('today')", N_("My cases today"), id="home.today", show=False),
+        Binding("f6", "show_list('drafts')", N_("Drafts"), id="home.drafts", show=False),
+        Binding("f7", "show_list('pending')", N_("Pending sync"), id="home.pending", show=False),
+        Binding("f8", "show_list('problems')", N_("Problems"), id="home.problems", show=False),
+        Binding("k", "keep_mine", N_("Keep mine"), id="home.keep_mine",
+                tooltip=N_("Send my change again on top of the server's version")),
+        Binding("t", "take_theirs", N_("Take theirs"), id="home.take_theirs",
+                tooltip=N_("Drop my change; the case shows the server's version again")),
+        Binding("down", "focus_list", N_("To the list"), show=False, id="home.to_list"),
     ]
 
     def __init__(self, seat: Any) -> None:
@@ -86,16 +92,30 @@ class HomeScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="home-top"):
-            yield Static(inert("Work list", style="bold"), id="home-title")
-            yield Input(placeholder="Search: case no, phone or text (Ctrl+F)", id="search")
+            yield Tr(N_("Work list"), style="bold", id="home-title")
+            yield Input(placeholder=_(SEARCH_PLACEHOLDER), id="search")
         with TabbedContent(id="lists", initial="today"):
             for tab in TABS:
-                with TabPane(TITLES[tab], id=tab):
+                with TabPane(_(TITLES[tab]), id=tab):
                     pane = self.panes[tab]
                     yield pane if tab == "today" else Lazy(pane)  # hidden tabs after the first paint
         yield StatusBar()
-        yield Footer(compact=True)
+        yield LocalizedFooter(compact=True)
 
+    def language_changed(self) -> None:
+        """Titles, hints and names in the new language (the search text stays)."""
+        self.query_one("#search", Input).placeholder = _(SEARCH_PLACEHOLDER)
+        self._tab_keys = None
+        tabs = self.query_one(TabbedContent)
+        for tab in TABS:
+            count = len(self.rows[tab])
+            shown = count and (tab != "search" or self.query_one("#search", Input).value.strip())
+            tabs.get_tab(tab).label = self._tab_label(tab, count if shown else None)
+        self.names = None  # category/department names in the new language
+        self.reload()
+        query = self.query_one("#search", Input).value.strip()
+        if query:
+            self._search(query)
     def on_mount(self) -> None:
         for tab in TABS:
             self.query_one(TabbedContent).get_tab(tab).label = self._tab_label(tab, None)
@@ -107,7 +127,7 @@ class HomeScreen(Screen):
 
     @property
     def language(self) -> str:
-        return getattr(self.app, "ui_language", "zh")
+        return current_language()
 
     @property
     def active_tab(self) -> str:
@@ -142,8 +162,11 @@ class HomeScreen(Screen):
                    {d["draft_id"]: d for d in lists.drafts})
         held = ""
         if lists.held:
-            held = inert(f"{lists.held} more change(s) wait behind a problem of the same case "
-                         "(see Problems): they are sent once it is settled.")
+            held = inert(ngettext(
+                "{n} more change waits behind a problem of the same case (see Problems): "
+                "it is sent once that is settled.",
+                "{n} more changes wait behind a problem of the same case (see Problems): "
+                "they are sent once it is settled.", lists.held).format(n=lists.held))
         self._fill("pending", [(e["event_id"], pending_row(e, n)) for e in lists.pending],
                    {e["event_id"]: e for e in lists.pending}, note=held)
         self.held = lists.held
@@ -174,7 +197,7 @@ class HomeScreen(Screen):
                 if active.binding.id in ids:
                     self._tab_keys.setdefault(ids[active.binding.id], self.app.get_key_display(active.binding))
         key = self._tab_keys.get(tab, "")
-        return Content.assemble((f"{key.upper()} " if key else "", "dim"), TITLES[tab],
+        return Content.assemble((f"{key.upper()} " if key else "", "dim"), _(TITLES[tab]),
                                 f" ({count})" if count is not None else "")
 
     def selected_key(self, tab: str) -> str | None:
@@ -208,7 +231,8 @@ class HomeScreen(Screen):
             return  # a stale answer: the operator typed on
         self._fill("search", [(c["case_no"], case_row(c, names)) for c in found],
                    {c["case_no"]: c for c in found},
-                   empty=f"Nothing found for “{clean(query, one_line=True)}”." if not found else EMPTY["search"])
+                   empty=_("Nothing found for “{query}”.").format(query=clean(query, one_line=True))
+                   if not found else EMPTY["search"])
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
@@ -300,11 +324,12 @@ class HomeScreen(Screen):
         try:
             self.seat.cache.resolve_problem(problem["event_id"], "requeue", new_event=new_event)
         except Exception as exc:  # the problem may have been settled meanwhile
-            self.notify(f"Could not keep your change: {exc}", severity="error", markup=False)
+            self.notify(_("Could not keep your change: {error}").format(error=exc), severity="error",
+                        markup=False)
         else:
             self.seat.engine.wake()
-            self.notify(f"Your change to {problem['case_no']} is queued again, on top of the "
-                        "server's version.", markup=False)
+            self.notify(_("Your change to {case_no} is queued again, on top of the server's version.")
+                        .format(case_no=problem["case_no"]), markup=False)
         self.reload()
 
     def action_take_theirs(self) -> None:
@@ -315,10 +340,11 @@ class HomeScreen(Screen):
         try:
             self.seat.cache.resolve_problem(problem["event_id"], "discard")
         except Exception as exc:
-            self.notify(f"Could not drop your change: {exc}", severity="error", markup=False)
+            self.notify(_("Could not drop your change: {error}").format(error=exc), severity="error",
+                        markup=False)
         else:
-            self.notify(f"Your change to {problem['case_no']} was dropped; the case shows the "
-                        "server's version.", markup=False)
+            self.notify(_("Your change to {case_no} was dropped; the case shows the server's version.")
+                        .format(case_no=problem["case_no"]), markup=False)
         self.reload()
 
 

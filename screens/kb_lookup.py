@@ -4,8 +4,11 @@
 ``Screen[dict | None]``. Each keystroke starts an exclusive worker on the local
 full-text index; an answer for an older query is dropped. Matches are
 highlighted with Content spans (never markup). ctrl+l cycles the language
-filter (all / 中文 / English); ctrl+t shows the same answer in the other
-language (same group_id). With a *case_no*, F6 answers the case with the
+filter (all / 中文 / English). With all languages, an answer that exists in
+several languages is listed once, in the operator's language; ctrl+t shows
+it in the others (same group_id), the caller's language first: with a
+*caller_language* the reading pane offers that version when it exists. With
+a *case_no*, F6 answers the case with the
 shown article: if the case exists it is resolved directly here, otherwise
 (a form not saved yet) the screen dismisses with
 ``{"kb_article_id", "result", "resolved": False}`` for the form to create and
@@ -28,7 +31,9 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
+from operator_tui import i18n
 from operator_tui.domain import Rejected
+from operator_tui.i18n import N_, _, ngettext
 from operator_tui.protocol import DESCRIPTION_MAX
 from operator_tui.text import clean
 from screens.case_widgets import QuietFooter
@@ -36,7 +41,7 @@ from screens.category_picker import PickList, line
 from screens.status_bar import StatusBar
 
 LANGUAGES: list[str | None] = [None, "zh", "en"]
-LANGUAGE_NAMES = {None: "all languages", "zh": "中文", "en": "English"}
+LANGUAGE_NAMES = {None: N_("all languages"), "zh": "中文", "en": "English"}
 HIGHLIGHT = "bold reverse $warning"
 MAX_RESULTS = 30
 SNIPPET_CELLS = 50  # before the list has a size
@@ -80,6 +85,29 @@ def fit(text: str, cells: int) -> str:
     return "".join(out) + "…"
 
 
+def primary(language: Any) -> str:
+    """``zh`` for ``zh-Hans``."""
+    return str(language or "").split("-", 1)[0].lower()
+
+
+def one_per_answer(rows: list[Row], language: str) -> list[Row]:
+    """Rows with one article per answer (group_id): the one in *language* when
+    it matched too, else the best match; in the order of each answer's best match."""
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        if row.article.get("group_id"):
+            groups.setdefault(row.article["group_id"], []).append(row)
+    out, seen = [], set()
+    for row in rows:
+        group = row.article.get("group_id")
+        if not group:
+            out.append(row)
+        elif group not in seen:
+            seen.add(group)
+            out.append(next((r for r in groups[group] if primary(r.article.get("language")) == language), row))
+    return out
+
+
 def answer_text(article: dict[str, Any]) -> str:
     """What goes into the case as its direct answer: title and body."""
     text = clean(f"{article.get('title', '')}\n{article.get('body', '')}").strip()
@@ -91,32 +119,38 @@ class KbLookupScreen(Screen[dict | None]):
 
     CSS_PATH = "kb_lookup.tcss"
     AUTO_FOCUS = "#kb-query"
+    HELP_TITLE = N_("Knowledge base")
     BINDINGS = [
-        Binding("escape", "close", "Back", id="kb.close"),
-        Binding("f6", "answer", "Answer & resolve", id="kb.answer", priority=True),
-        Binding("ctrl+l", "cycle_language", "Language", id="kb.language"),
-        Binding("ctrl+t", "translation", "Other language", id="kb.translation"),
-        Binding("down", "move(1)", "Next", show=False, id="kb.down"),
-        Binding("up", "move(-1)", "Previous", show=False, id="kb.up"),
-        Binding("pagedown", "scroll_article(1)", "Article down", show=False, id="kb.page_down"),
-        Binding("pageup", "scroll_article(-1)", "Article up", show=False, id="kb.page_up"),
+        Binding("escape", "close", N_("Back"), id="kb.close"),
+        Binding("f6", "answer", N_("Answer & resolve"), id="kb.answer", priority=True,
+                tooltip=N_("Answer the case with the article shown and resolve it")),
+        Binding("ctrl+l", "cycle_language", N_("Language"), id="kb.language",
+                tooltip=N_("Search all languages, Chinese only or English only")),
+        Binding("ctrl+t", "translation", N_("Other language"), id="kb.translation",
+                tooltip=N_("The same answer in another language (the caller's first)")),
+        Binding("down", "move(1)", N_("Next"), show=False, id="kb.down"),
+        Binding("up", "move(-1)", N_("Previous"), show=False, id="kb.up"),
+        Binding("pagedown", "scroll_article(1)", N_("Article down"), show=False, id="kb.page_down"),
+        Binding("pageup", "scroll_article(-1)", N_("Article up"), show=False, id="kb.page_up"),
     ]
 
     def __init__(self, seat: Any, query: str = "", case_no: str | None = None, *,
-                 category_code: str = "") -> None:
+                 category_code: str = "", caller_language: str = "") -> None:
         super().__init__()
         self.seat = seat
         self.initial_query = query
         self.case_no = case_no
         self.category_code = category_code
+        self.caller_language = primary(caller_language)
         self.language: str | None = None
         self.rows: list[Row] = []
         self.shown: dict[str, Any] | None = None  # the article in the reading pane
         self._generation = 0
+        self._cycle: tuple[str, list[str]] | None = None  # ctrl+t: (group, article ids in order)
 
     def compose(self) -> ComposeResult:
         yield Static(id="kb-header")
-        yield Input(self.initial_query, placeholder="search the knowledge base: 停水 · water outage",
+        yield Input(self.initial_query, placeholder=_("search the knowledge base: 停水 · water outage"),
                     id="kb-query", compact=True, select_on_focus=False)
         with Horizontal(id="kb-body"):
             yield PickList(id="kb-results")
@@ -127,6 +161,14 @@ class KbLookupScreen(Screen[dict | None]):
 
     def on_mount(self) -> None:
         self._show_header()
+        self.start_search()
+
+    def language_changed(self) -> None:
+        """Header, placeholder and article pane in the new language; the list
+        again with each answer in the new language (the query stays)."""
+        self.query_one("#kb-query", Input).placeholder = _("search the knowledge base: 停水 · water outage")
+        self._show_header()
+        self._show_article(self.shown)
         self.start_search()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -157,8 +199,11 @@ class KbLookupScreen(Screen[dict | None]):
             else:
                 rows = []
         except Exception as exc:  # a broken index must not take the app down
-            self.app.call_from_thread(self.notify, f"KB search failed: {exc}", severity="error")
+            self.app.call_from_thread(self.notify, _("KB search failed: {error}").format(error=exc),
+                                      severity="error")
             rows = []
+        if language is None:
+            rows = one_per_answer(rows, i18n.current_language())
         self.app.call_from_thread(self.show_rows, generation, rows)
 
     def show_rows(self, generation: int, rows: list[Row]) -> None:
@@ -217,32 +262,65 @@ class KbLookupScreen(Screen[dict | None]):
         view = self.query_one("#kb-article", Static)
         if article is None:
             view.update(Content.styled(
-                "No article matches." if self.query_text.strip() else "Type to search.",
+                _("No article matches.") if self.query_text.strip() else _("Type to search."),
                 "$text-muted"))
             return
         pattern = term_pattern(self._terms())
-        others = self.seat.kb_translations(article)
+        others = self.versions(article)[1:]
+        updated = ""
+        if article.get("updated_at"):
+            from screens import worklists as wl
+
+            moment = wl.local_moment(line(article.get("updated_at")))
+            updated = _("updated {date}").format(date=i18n.format_date(moment) if moment else "")
         meta = " · ".join(filter(None, [
-            line(article.get("id")), line(article.get("language")),
-            ", ".join(line(t) for t in article.get("tags", [])),
-            "updated " + line(article.get("updated_at"))[:10] if article.get("updated_at") else "",
+            line(article.get("id")), self._language_label(article.get("language")),
+            ", ".join(line(t) for t in article.get("tags", [])), updated,
         ]))
+        caller = self._caller_version(article)
         view.update(Content.assemble(
             highlighted(line(article.get("title")), pattern, "bold"),
             "\n", (meta, "$text-muted"),
-            ("\nctrl+t: " + ", ".join(line(o.get("language")) for o in others) if others else "",
-             "$text-accent"),
+            ("\n" + _("In the caller's language ({language}): ctrl+t").format(
+                language=self._language_label(self.caller_language)) if caller else "", "bold $text-warning"),
+            ("\nctrl+t: " + ", ".join(self._language_label(o.get("language")) for o in others)
+             if others and not caller else "", "$text-accent"),
             "\n\n",
             highlighted(clean(str(article.get("body", ""))), pattern),
         ))
         self.query_one("#kb-article-pane").scroll_home(animate=False)
 
+    @staticmethod
+    def _language_label(code: Any) -> str:
+        code = line(code)
+        return i18n.language_name(code) if code else ""
+
+    def versions(self, article: dict[str, Any]) -> list[dict[str, Any]]:
+        """*article*, then its other-language versions: the caller's language
+        first, then the operator's, then the rest."""
+        order = {lang: rank for rank, lang in enumerate([self.caller_language, i18n.current_language()])
+                 if lang}
+        others = sorted(self.seat.kb_translations(article),
+                        key=lambda a: order.get(primary(a.get("language")), 9))
+        return [article, *others]
+
+    def _caller_version(self, article: dict[str, Any]) -> dict[str, Any] | None:
+        """The version in the caller's language, when that is not the one shown."""
+        if not self.caller_language or primary(article.get("language")) == self.caller_language:
+            return None
+        return next((a for a in self.versions(article)[1:]
+                     if primary(a.get("language")) == self.caller_language), None)
+
     def _show_header(self) -> None:
-        parts: list[str | tuple[str, str]] = [("Knowledge base", "bold")]
+        parts: list[str | tuple[str, str]] = [(_("Knowledge base"), "bold")]
         if self.case_no:
-            parts += ["  for case ", (self.case_no, "bold $accent")]
-        parts += [("   language: ", "$text-muted"), (LANGUAGE_NAMES[self.language], "bold"),
-                  (f"   {len(self.rows)} result(s)", "$text-muted")]
+            parts += ["  " + _("for case") + " ", (self.case_no, "bold $accent")]
+        if self.caller_language:
+            parts += [("   " + _("caller: {language}").format(language=self._language_label(self.caller_language)),
+                       "$text-muted")]
+        parts += [("   " + _("language:") + " ", "$text-muted"), (_(LANGUAGE_NAMES[self.language]), "bold"),
+                  ("   " + ngettext("{n} result", "{n} results", len(self.rows)).format(n=len(self.rows)),
+                   "$text-muted")]
         self.query_one("#kb-header", Static).update(Content.assemble(*parts))
 
     # --- actions -------------------------------------------------------------------------
@@ -266,19 +344,28 @@ class KbLookupScreen(Screen[dict | None]):
         self.start_search()
 
     def action_translation(self) -> None:
+        """The same answer in the next language (the caller's first)."""
         if self.shown is None:
             return
+        group = self.shown.get("group_id")
         others = self.seat.kb_translations(self.shown)
-        if not others:
-            self.notify("This article has no other-language version", severity="warning")
+        if not group or not others:
+            self.notify(_("This article has no other-language version"), severity="warning")
             return
-        self._show_article(others[0])
+        if self._cycle is None or self._cycle[0] != group:
+            self._cycle = (group, [a["id"] for a in self.versions(self.shown)])
+        ids = self._cycle[1]
+        here = ids.index(self.shown["id"]) if self.shown["id"] in ids else -1
+        wanted = ids[(here + 1) % len(ids)]
+        article = next((a for a in [self.shown, *others] if a["id"] == wanted), others[0])
+        self._show_article(article)
 
     def action_answer(self) -> None:
+        """Answer the case with the article shown and resolve it."""
         if not self.case_no:
             return
         if self.shown is None:
-            self.notify("No article to answer with", severity="warning")
+            self.notify(_("No article to answer with"), severity="warning")
             return
         answer = {"kb_article_id": str(self.shown.get("id", "")), "result": answer_text(self.shown),
                   "resolved": False}
@@ -286,7 +373,8 @@ class KbLookupScreen(Screen[dict | None]):
             try:
                 self.seat.resolve_direct(self.case_no, answer["result"], answer["kb_article_id"])
             except (Rejected, ValueError) as exc:
-                self.notify(f"Not resolved: {getattr(exc, 'reason', exc)}", severity="error")
+                self.notify(_("Not resolved: {reason}").format(reason=getattr(exc, "reason", exc)),
+                            severity="error")
                 return
             answer["resolved"] = True
         self.dismiss(answer)

@@ -16,12 +16,15 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Static
+
+from operator_tui.i18n import LANGUAGE_NAMES, N_, _, current_language, other_language
 
 from .inert import inert
 from .status_bar import StatusBar
+from .translated import LocalizedFooter, Tr
 
-UNREACHABLE = "The server is unreachable; you can log in once it is back."
+UNREACHABLE = N_("The server is unreachable; you can log in once it is back.")
 
 
 def login_error_text(exc: BaseException) -> str:
@@ -29,32 +32,33 @@ def login_error_text(exc: BaseException) -> str:
     from operator_tui.client import LoginRequired, RequestRefused, ServerUnavailable
 
     if isinstance(exc, LoginRequired):
-        return "Wrong operator id or password."
+        return _("Wrong operator id or password.")
     if isinstance(exc, ServerUnavailable):
-        return UNREACHABLE
+        return _(UNREACHABLE)
     if isinstance(exc, RequestRefused):
         if exc.status == 429:
-            return "Too many failed logins: wait a few minutes, then try again."
+            return _("Too many failed logins: wait a few minutes, then try again.")
         if exc.status == 403:
-            return "This operator is disabled; ask a supervisor."
-        return f"The server refused the login: {exc.message}"
+            return _("This operator is disabled; ask a supervisor.")
+        return _("The server refused the login: {reason}").format(reason=exc.message)
     if isinstance(exc, ValueError):
         return str(exc)
-    return f"Login failed: {type(exc).__name__}: {exc}"
+    return _("Login failed: {error}").format(error=f"{type(exc).__name__}: {exc}")
 
 
 class LoginScreen(ModalScreen[Any]):
     """Log in; dismisses with the OperatorInfo (or None: later, re-login only)."""
 
     CSS_PATH = "login.tcss"
-    HELP_TITLE = "Log in"
+    HELP_TITLE = N_("Log in")
     AUTO_FOCUS = "#operator-id"
 
     BINDINGS = [
-        Binding("escape", "later", "Later (work offline)", id="login.later"),
+        Binding("escape", "later", N_("Later (work offline)"), id="login.later"),
         # a modal screen hides the app's keys: repeat the ones that make sense here
-        Binding("f1", "app.help", "Help", id="login.help"),
-        Binding("ctrl+q", "app.request_quit", "Quit", id="login.quit"),
+        Binding("f1", "app.help", N_("Help"), id="login.help"),
+        Binding("ctrl+q", "app.request_quit", N_("Quit"), id="login.quit"),
+        Binding("f12", "app.toggle_language", N_("中文/English"), id="login.language"),
     ]
 
     def __init__(self, seat: Any, *, relogin: bool = False) -> None:
@@ -62,6 +66,7 @@ class LoginScreen(ModalScreen[Any]):
         self.seat = seat
         self.relogin = relogin
         self.busy = False
+        self._message: tuple[str, bool, str] | None = None  # the message line's catalog message
 
     def compose(self) -> ComposeResult:
         known = ""
@@ -73,25 +78,35 @@ class LoginScreen(ModalScreen[Any]):
             except Exception:  # a closed or broken cache must not stop the login
                 known = ""
         with Vertical(id="login-box"):
-            yield Static(Content("12345 Hotline — operator login"), id="login-title")
+            yield Tr(N_("12345 Hotline — operator login"), id="login-title")
             if self.relogin:
-                yield Static(
-                    Content(
-                        "Your session has ended. Log in again to send your changes: "
-                        "nothing is lost, unsent changes wait in the outbox."
-                    ),
-                    id="login-note",
-                )
-            yield Label("Operator id")
-            yield Input(value=known, placeholder="e.g. op1", id="operator-id", max_length=64)
-            yield Label("Password")
-            yield Input(password=True, placeholder="password", id="password", max_length=256)
+                yield Tr(N_("Your session has ended. Log in again to send your changes: "
+                            "nothing is lost, unsent changes wait in the outbox."), id="login-note")
+            yield Tr(N_("Operator id"), classes="field-label")
+            yield Input(value=known, placeholder=_("e.g. op1"), id="operator-id", max_length=64)
+            yield Tr(N_("Password"), classes="field-label")
+            yield Input(password=True, placeholder=_("password"), id="password", max_length=256)
             yield Static("", id="login-error", markup=False)
             yield Static("", id="login-detail", markup=False)
-            yield Button("Log in", id="login-button", variant="primary")
-            yield Static(inert(f"server: {self.seat.server_url}", True), id="login-server")
+            yield Button(_("Log in"), id="login-button", variant="primary")
+            yield Static(self._server_line(), id="login-server")
         yield StatusBar()
-        yield Footer(compact=True)
+        yield LocalizedFooter(compact=True)
+
+    def _server_line(self) -> Content:
+        return Content.assemble(
+            inert(_("server: {url}").format(url=self.seat.server_url), True),
+            ("   F12 " + LANGUAGE_NAMES[other_language(current_language())], "$text-accent"),
+        )
+
+    def language_changed(self) -> None:
+        """Texts in the new language; what is typed stays."""
+        self.query_one("#operator-id", Input).placeholder = _("e.g. op1")
+        self.query_one("#password", Input).placeholder = _("password")
+        self.query_one("#login-button", Button).label = _("Log in")
+        self.query_one("#login-server", Static).update(self._server_line())
+        if self._message is not None:
+            self.show_error(*self._message)
 
     def on_mount(self) -> None:
         self.query_one("#login-detail").display = False
@@ -115,15 +130,15 @@ class LoginScreen(ModalScreen[Any]):
         operator_id = self.query_one("#operator-id", Input).value.strip()
         password = self.query_one("#password", Input).value
         if not operator_id:
-            self.show_error("Type your operator id.")
+            self.show_error(N_("Type your operator id."))
             self.query_one("#operator-id", Input).focus()
             return
         if not password:
-            self.show_error("Type your password.")
+            self.show_error(N_("Type your password."))
             self.query_one("#password", Input).focus()
             return
         self.busy = True
-        self.show_error("Logging in…", error=False)
+        self.show_error(N_("Logging in…"), error=False)
         self.query_one("#login-button", Button).disabled = True
         self.run_worker(
             lambda: self._login(operator_id, password), thread=True, group="login", name="login"
@@ -154,11 +169,13 @@ class LoginScreen(ModalScreen[Any]):
         self.busy = False
         self.dismiss(operator)
 
-    def show_error(self, message: str, *, error: bool = True, detail: str = "") -> None:
-        """The message line; *detail* (the technical reason) goes below it, small."""
+    def show_error(self, message: str, error: bool = True, detail: str = "") -> None:
+        """The message line (translated when it is a catalog message); *detail*
+        (the technical reason) goes below it, small."""
+        self._message = (message, error, detail)
         box = self.query_one("#login-error", Static)
         box.set_class(error, "-error")
-        box.update(Content(message))
+        box.update(Content(_(message)))
         more = self.query_one("#login-detail", Static)
         more.display = bool(detail)
         more.update(inert(detail, limit=300))

@@ -17,6 +17,9 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from operator_tui import duplicates as dup
+from operator_tui.i18n import _, ngettext
+
+from . import vocab
 
 from . import worklists as wl
 from .inert import inert_line
@@ -27,17 +30,21 @@ REFRESH_SECONDS = 3.0
 
 def callers_text(group: dup.CallerGroup) -> Content:
     """A title line, then one line per merged caller."""
-    lines = [Content.assemble(
-        (f"Callers — {len(group.merged)} case(s) merged into this one, "
-         f"{len(group.phones)} phone number(s) to call back", "bold"))]
+    from .case_view import language_text
+
+    merged = ngettext("{n} case merged into this one", "{n} cases merged into this one",
+                      len(group.merged)).format(n=len(group.merged))
+    phones = ngettext("{n} phone number to call back", "{n} phone numbers to call back",
+                      len(group.phones)).format(n=len(group.phones))
+    lines = [Content.assemble((_("Callers — {merged}, {phones}").format(merged=merged, phones=phones), "bold"))]
     for caller in group.merged:
-        language = caller.language + (" (interpreter)" if caller.interpreter else "")
+        language = language_text({"language": caller.language, "interpreter": caller.interpreter})
         lines.append(Content.assemble(
             "  ", inert_line(caller.case_no, style="bold"),
             "  ", inert_line(wl.local_time(caller.created_at, with_date=True)),
-            "  ", inert_line(phone_display(caller.phone) or "(no phone)", style="$text-accent"),
+            "  ", inert_line(phone_display(caller.phone) or _("(no phone)"), style="$text-accent"),
             "  ", inert_line(caller.name, limit=16),
-            "  ", inert_line(caller.channel, style="$text-muted"),
+            "  ", inert_line(vocab.label("channel", caller.channel), style="$text-muted"),
             "  ", inert_line(language, style="$text-muted"),
         ))
     return Content("\n").join(lines)
@@ -73,6 +80,11 @@ class MergedCallers(Static):
             return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show, group)
+
+    def language_changed(self) -> None:
+        group, self.group = self.group, None
+        if group is not None:
+            self.show(group)
 
     def show(self, group: dup.CallerGroup) -> None:
         if group == self.group or not self.is_mounted:

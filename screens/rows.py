@@ -11,6 +11,9 @@ from typing import Any
 from rich.text import Text
 from textual.content import Content
 
+from operator_tui.i18n import _
+
+from . import vocab
 from . import worklists as wl
 from .inert import cell, inert_line
 
@@ -40,7 +43,7 @@ def phone_display(phone: str) -> str:
 
 def status_cell(case: dict[str, Any]) -> Text:
     status = str(case.get("status") or "")
-    text = cell(status, style=STATUS_STYLE.get(status, ""))
+    text = cell(vocab.status(status), style=STATUS_STYLE.get(status, ""))
     if case.get("local"):
         text.append(" ↑", style="bold yellow")  # changed here, not yet confirmed
     return text
@@ -73,7 +76,7 @@ def pending_row(event: dict[str, Any], names: wl.Names) -> tuple[Text, ...]:
     kind = str(event.get("type") or "")
     return (
         cell(event.get("case_no"), style="bold"),
-        cell(kind),
+        cell(vocab.event(kind)),
         cell(wl.local_time(event.get("client_time"))),
         cell(wl.payload_summary(kind, event.get("payload") or {}, names), limit=70),
     )
@@ -83,16 +86,16 @@ def problem_row(problem: dict[str, Any]) -> tuple[Text, ...]:
     state = str(problem.get("state") or "")
     return (
         cell(problem.get("case_no"), style="bold"),
-        cell(problem.get("type")),
-        cell(state, style="bold red" if state == "rejected" else "bold yellow"),
+        cell(vocab.event(problem.get("type"))),
+        cell(vocab.label("sync", state), style="bold red" if state == "rejected" else "bold yellow"),
         cell(problem.get("reason"), limit=60),
-        cell(", ".join(problem.get("conflict_fields") or [])),
+        cell(", ".join(vocab.label("field", f) for f in problem.get("conflict_fields") or [])),
     )
 
 
 def _field_value(value: Any) -> str:
     if value is None or value == "":
-        return "(empty)"
+        return _("(empty)")
     return str(value)
 
 
@@ -104,22 +107,24 @@ def problem_detail(problem: dict[str, Any]) -> Content:
     server = problem.get("server_case") or {}
     parts: list[Content] = [
         Content.assemble(
-            (f"{state.upper()} ", "bold $text-error" if state == "rejected" else "bold $text-warning"),
-            inert_line(f"{problem.get('type', '')} of {problem.get('case_no', '')}: "),
-            inert_line(problem.get("reason") or "(no reason given)"),
+            (vocab.label("sync", state).upper() + " ", "bold $text-error" if state == "rejected" else "bold $text-warning"),
+            inert_line(_("{change} of {case_no}: ").format(change=vocab.event(problem.get("type", "")),
+                                                          case_no=problem.get("case_no", ""))),
+            inert_line(problem.get("reason") or _("(no reason given)")),
         )
     ]
     mine = payload.get("fields") if isinstance(payload.get("fields"), dict) else payload
     for name in problem.get("conflict_fields") or []:
         parts.append(Content.assemble(
-            (f"  {name}: ", "bold"),
-            ("mine ", "$text-muted"), inert_line(_field_value(mine.get(name)), limit=60),
-            ("   theirs ", "$text-muted"), inert_line(_field_value(server.get(name)), limit=60),
+            (f"  {vocab.label('field', name)}: ", "bold"),
+            (_("mine") + " ", "$text-muted"), inert_line(_field_value(mine.get(name)), limit=60),
+            ("   " + _("theirs") + " ", "$text-muted"), inert_line(_field_value(server.get(name)), limit=60),
         ))
     if server:
-        parts.append(Content.assemble(("  server version ", "$text-muted"), str(server.get("version", "?"))))
+        parts.append(Content.assemble(("  " + _("server version") + " ", "$text-muted"),
+                                      str(server.get("version", "?"))))
     parts.append(Content.assemble(
-        ("  k", "bold"), " keep mine (send again on top of the server's version)   ",
-        ("t", "bold"), " take theirs (drop my change)",
+        ("  k", "bold"), " " + _("keep mine (send again on top of the server's version)") + "   ",
+        ("t", "bold"), " " + _("take theirs (drop my change)"),
     ))
     return Content("\n").join(parts)

@@ -14,6 +14,7 @@ from datetime import datetime
 from textual.content import Content
 from textual.widgets import Static
 
+from operator_tui.i18n import _, format_duration, format_time
 from operator_tui.sync import SyncStatus
 from operator_tui.text import clean
 
@@ -50,40 +51,44 @@ def local_hhmm(iso_time: str) -> str:
         moment = datetime.fromisoformat(iso_time.replace("Z", "+00:00"))
     except ValueError:
         return ""
-    return moment.astimezone().strftime("%H:%M")
+    return format_time(moment.astimezone())
 
 
 def status_content(status: SyncStatus, seat: SeatInfo) -> Content:
     """The status line for *status* (pure: tests call it directly)."""
     parts: list[str | tuple[str, str]] = []
     if status.login_required and seat.operator_id:
-        parts.append((" LOGIN REQUIRED ", "bold $text-error on $error-muted"))
+        parts.append((" " + _("LOGIN REQUIRED") + " ", "bold $text-error on $error-muted"))
     elif status.online:
-        parts.append(("● online", "bold $text-success"))
+        parts.append(("● " + _("online"), "bold $text-success"))
     elif status.offline_since:
-        parts.append((f"○ OFFLINE since {local_hhmm(status.offline_since)}", "bold $text-warning"))
+        parts.append(("○ " + _("OFFLINE since {time}").format(time=local_hhmm(status.offline_since)),
+                      "bold $text-warning"))
     elif status.login_required:
-        parts.append(("○ not logged in", "$text-muted"))
+        parts.append(("○ " + _("not logged in"), "$text-muted"))
     else:
-        parts.append(("○ connecting…", "$text-muted"))
+        parts.append(("○ " + _("connecting…"), "$text-muted"))
     if status.syncing:
-        parts += [SEP, ("⟳ syncing", "$text-accent")]
+        parts += [SEP, ("⟳ " + _("syncing"), "$text-accent")]
     parts.append(SEP)
     if status.outbox_depth:
-        oldest = age_text(status.oldest_pending_seconds)
-        text = f"outbox {status.outbox_depth}" + (f" (oldest {oldest})" if oldest else "")
+        if status.oldest_pending_seconds is not None:
+            text = _("outbox {n} (oldest {age})").format(n=status.outbox_depth,
+                                                         age=format_duration(status.oldest_pending_seconds))
+        else:
+            text = _("outbox {n}").format(n=status.outbox_depth)
         parts.append((text, "bold $text-warning" if not status.online else ""))
     else:
-        parts.append(("outbox 0", "$text-muted"))
+        parts.append((_("outbox {n}").format(n=0), "$text-muted"))
     parts.append(SEP)
     if status.problems:
-        parts.append((f"⚠ problems {status.problems}", "bold $text-error"))
+        parts.append(("⚠ " + _("problems {n}").format(n=status.problems), "bold $text-error"))
     else:
-        parts.append(("problems 0", "$text-muted"))
+        parts.append((_("problems {n}").format(n=0), "$text-muted"))
     parts.append(SEP)
     who = clean(seat.operator_id, one_line=True) or "—"
     parts.append((f"{who}", "bold"))
-    parts.append((f" · seat {seat.seat_no}" if seat.seat_no else " · no seat yet", ""))
+    parts.append((" · " + (_("seat {n}").format(n=seat.seat_no) if seat.seat_no else _("no seat yet")), ""))
     return Content.assemble(*parts)
 
 

@@ -1,5 +1,8 @@
 """One work list of the home screen: a table of rows, or a hint when empty.
 
+Column titles and the empty-list hint are catalog messages (``N_``), shown
+translated; on a language change the columns are rebuilt, the rows kept.
+
 A pane may be mounted lazily (the hidden tabs are, so the home screen paints
 sooner): rows given before it is mounted are kept and shown on mount. A table
 is only rebuilt when its rows changed, so the cursor stays put.
@@ -16,6 +19,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from operator_tui.i18n import N_, _
+
 from .inert import inert
 
 Row = tuple[str, tuple[Text, ...]]  # key, cells
@@ -24,8 +29,8 @@ Row = tuple[str, tuple[Text, ...]]  # key, cells
 class WorkTable(DataTable):
     """A work list: whole rows, Enter opens."""
 
-    HELP_WHERE = "in a list"
-    BINDINGS = [Binding("enter", "select_cursor", "Open", id="list.open")]
+    HELP_WHERE = N_("in a list")
+    BINDINGS = [Binding("enter", "select_cursor", N_("Open"), id="list.open")]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
@@ -58,8 +63,21 @@ class WorkPane(Vertical):
             yield Static("", classes="pane-note", id=f"{self.tab}-note", markup=False)
 
     def on_mount(self) -> None:
-        self.table.add_columns(*self.columns)
+        self.table.add_columns(*(_(c) for c in self.columns))
         self._apply()
+
+    def language_changed(self) -> None:
+        """Column titles and hint in the new language; the rows and cursor stay."""
+        if not self.is_mounted:
+            return
+        table = self.table
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns(*(_(c) for c in self.columns))
+        self.plain = None  # re-add the rows
+        self._apply()
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
 
     @property
     def table(self) -> WorkTable:
@@ -78,7 +96,7 @@ class WorkPane(Vertical):
     def _apply(self) -> None:
         table = self.table
         hint = self.query_one(".empty-hint", Static)
-        hint.update(inert(self.empty))
+        hint.update(inert(_(self.empty)))
         table.display = bool(self.rows)
         hint.display = not self.rows
         if self.has_note:

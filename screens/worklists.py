@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from operator_tui import i18n
 from operator_tui.domain import DISTRICTS
+from operator_tui.i18n import _
+from operator_tui.interpreter import JOINED, parse_note
+
+from . import vocab
 
 MY_CASES_LIMIT = 500
 PENDING_LIMIT = 500
@@ -23,20 +28,39 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-def local_time(iso_time: str | None, with_date: bool = False) -> str:
-    """An ISO time as the seat's local ``HH:MM`` (``MM-DD HH:MM`` when not today)."""
+def local_moment(iso_time: str | None) -> datetime | None:
+    """An ISO time in the seat's local time zone (None: empty or not a time)."""
     if not iso_time:
-        return ""
+        return None
     try:
         moment = datetime.fromisoformat(str(iso_time).replace("Z", "+00:00"))
     except ValueError:
-        return str(iso_time)[:16]
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    here = moment.astimezone(local_now().tzinfo)
+    return moment.astimezone(local_now().tzinfo)
+
+
+def local_time(iso_time: str | None, with_date: bool = False) -> str:
+    """An ISO time as the seat's local ``14:05``; with the day when not today
+    (or *with_date*): ``11月29日 14:05`` / ``29 Nov 14:05`` (UI language)."""
+    if not iso_time:
+        return ""
+    here = local_moment(iso_time)
+    if here is None:
+        return str(iso_time)[:16]
     if with_date or here.date() != local_now().date():
-        return here.strftime("%m-%d %H:%M")
-    return here.strftime("%H:%M")
+        return i18n.format_datetime_short(here)
+    return i18n.format_time(here)
+
+
+def deadline_text(iso_time: str | None) -> str:
+    """A deadline with the time left: ``11月29日 14:05（剩余2小时5分）`` /
+    ``29 Nov 14:05 (2 h 5 min left)``; '' when there is none."""
+    here = local_moment(iso_time)
+    if here is None:
+        return str(iso_time or "")[:16]
+    return i18n.format_deadline(here, local_now())
 
 
 def epoch_time(epoch: float | None) -> str:
@@ -49,7 +73,7 @@ def epoch_time(epoch: float | None) -> str:
 class Names:
     """Category / department / district names in the UI language."""
 
-    language: str = "zh"
+    language: str = field(default_factory=i18n.current_language)
     categories: dict[str, dict[str, Any]] = field(default_factory=dict)
     departments: dict[str, dict[str, Any]] = field(default_factory=dict)
     versions: tuple[int, int] = (-1, -1)
@@ -157,15 +181,41 @@ def load_worklists(cache: Any, operator_id: str, language: str, names: Names | N
     )
 
 
+def interpreter_summary(text: str) -> str | None:
+    """An interpreter note (see operator_tui.interpreter) in the UI language, else None."""
+    mark = parse_note(text)
+    if mark is None:
+        return None
+    here = mark.at.astimezone(local_now().tzinfo)
+    message = _("Interpreter joined: {language}, {id}, {time}") if mark.action == JOINED \
+        else _("Interpreter left: {language}, {id}, {time}")
+    return message.format(language=i18n.language_name(mark.language), id=mark.interpreter_id,
+                          time=i18n.format_time(here))
+
+
+def _edited_value(name: str, value: Any, n: Names) -> str:
+    if name in ("channel", "appeal_type", "urgency"):
+        return vocab.label(name, value)
+    if name == "district":
+        return n.district(str(value or ""))
+    if name == "language":
+        return i18n.language_name(str(value or ""))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
 def payload_summary(kind: str, payload: dict[str, Any], names: Names | None = None) -> str:
-    """One line describing an event's payload (untrusted: clean before showing)."""
+    """One line describing an event's payload in the UI language (untrusted:
+    clean before showing)."""
     p = payload or {}
     n = names or Names()
     if kind == "created":
         bits = [n.category(p.get("category_code", "")), p.get("description", "")]
         return " · ".join(b for b in bits if b)
     if kind == "edited":
-        return ", ".join(f"{k}={v}" for k, v in (p.get("fields") or {}).items())
+        return ", ".join(f"{vocab.label('field', k)}={_edited_value(k, v, n)}"
+                         for k, v in (p.get("fields") or {}).items())
     if kind == "categorized":
         return n.category_path(p.get("category_code", ""))
     if kind == "dispatched":
@@ -173,17 +223,24 @@ def payload_summary(kind: str, payload: dict[str, Any], names: Names | None = No
         text = n.department(p.get("department", ""))
         return text + (f" (+ {co})" if co else "") + (f" · {p['note']}" if p.get("note") else "")
     if kind == "returned":
-        return " · ".join(x for x in (p.get("reason", ""), p.get("text", "")) if x)
+        reason = vocab.label("return_reason", p.get("reason", "")) if p.get("reason") else ""
+        return " · ".join(x for x in (reason, p.get("text", "")) if x)
     if kind == "extended":
-        return " · ".join(str(x) for x in (p.get("action", ""), f"{p.get('hours', '')}h", p.get("reason", "")) if x)
+        action = vocab.label("extension_action", p.get("action", "")) if p.get("action") else ""
+        hours = _("{n} h").format(n=p["hours"]) if p.get("hours") else ""
+        return " · ".join(str(x) for x in (action, hours, p.get("reason", "")) if x)
     if kind == "resolved":
-        return " · ".join(x for x in (p.get("mode", ""), p.get("result", "")) if x)
+        mode = vocab.label("resolve_mode", p.get("mode", "")) if p.get("mode") else ""
+        return " · ".join(x for x in (mode, p.get("result", "")) if x)
     if kind == "callback":
-        return " · ".join(str(x) for x in (p.get("satisfaction", ""), p.get("note", "")) if x)
+        outcome = vocab.label("satisfaction", p.get("satisfaction", "")) if p.get("satisfaction") else ""
+        return " · ".join(str(x) for x in (outcome, p.get("note", "")) if x)
     if kind == "reopened":
-        return " · ".join(x for x in (p.get("mode", ""), p.get("reason", "")) if x)
+        mode = vocab.label("reopen_mode", p.get("mode", "")) if p.get("mode") else ""
+        return " · ".join(x for x in (mode, p.get("reason", "")) if x)
     if kind == "merged":
-        return f"into {p.get('into', '')}"
+        return _("into {case_no}").format(case_no=p.get("into", ""))
     if kind == "note":
-        return str(p.get("text", ""))
+        text = str(p.get("text", ""))
+        return interpreter_summary(text) or text
     return ", ".join(f"{k}={v}" for k, v in p.items())

@@ -77,10 +77,15 @@ def server_case(seat: Seat, case_no: str) -> dict[str, Any] | None:
 
 
 class ScreenApp(App[None]):
-    """Mounts one screen for a test; ``results`` collects what it dismissed with."""
+    """Mounts one screen for a test; ``results`` collects what it dismissed with.
 
-    def __init__(self, seat: Seat, make: Callable[[Seat], Screen]) -> None:
+    *language* is the UI language for the test (set now: the process has one)."""
+
+    def __init__(self, seat: Seat, make: Callable[[Seat], Screen], language: str = "zh") -> None:
+        from operator_tui import i18n
+
         super().__init__()
+        self.ui_language = i18n.set_language(language)
         self.seat = seat
         self.make = make
         self.results: list[Any] = []

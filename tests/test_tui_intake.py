@@ -111,7 +111,7 @@ async def test_complete_case_with_keys_reaches_the_server(seat: Seat) -> None:
 
 
 async def test_inline_errors_block_saving(seat: Seat) -> None:
-    app = form_app(seat)
+    app = ScreenApp(seat, lambda s: CaseFormScreen(s), language="en")  # asserts on the English text
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         form = app.screen
@@ -425,7 +425,9 @@ CHILD = textwrap.dedent("""
     from textual.app import App
     from operator_tui.seat import Seat, SeatPaths
     from screens.case_form import CaseFormScreen
+    from operator_tui import i18n
 
+    i18n.set_language("en")  # the test waits for English text
     seat = Seat({url!r}, SeatPaths(Path({cache!r}), Path({tokens!r})), use_keyring=False)
 
     class Child(App):

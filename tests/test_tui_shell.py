@@ -3,7 +3,9 @@
 One seeded demo database per module; every test serves its own copy from an
 EmbeddedServer, with a real Seat (cache + sync engine, file token store).
 The engine's threads are not started: tests sync with ``sync_once`` so what
-the screens show does not depend on timing.
+the screens show does not depend on timing. The app runs in English here
+(the texts asserted are the catalog's msgids); tests/test_tui_i18n.py covers
+Chinese and the switch between the two.
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ def new_case(seat: Seat, description: str = "路灯不亮 street light out", **f
 
 
 async def test_login_wrong_password_then_success(fresh_seat: Seat) -> None:
-    app = OperatorApp(fresh_seat)
+    app = OperatorApp(fresh_seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         login = app.screen
         assert isinstance(login, LoginScreen)
@@ -123,7 +125,7 @@ async def test_login_wrong_password_then_success(fresh_seat: Seat) -> None:
 async def test_login_server_unreachable(tmp_path: Path) -> None:
     seat = make_seat(f"http://127.0.0.1:{free_port()}", tmp_path)
     try:
-        app = OperatorApp(seat)
+        app = OperatorApp(seat, language="en")
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press(*"op1", "enter", *"whatever", "enter")
             await wait_idle(pilot)
@@ -136,7 +138,7 @@ async def test_login_server_unreachable(tmp_path: Path) -> None:
 
 
 async def test_stored_session_opens_home_and_relogin_is_modal(seat: Seat) -> None:
-    app = OperatorApp(seat)
+    app = OperatorApp(seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         home = app.screen
@@ -162,7 +164,7 @@ async def test_home_lists_search_and_case_view(seat: Seat) -> None:
     case_no = new_case(seat, description="井盖丢失 manhole cover missing")
     draft_id, draft_no = seat.new_draft()
     seat.save_draft(draft_id, {"phone": "13900139000", "description": "还没写完 half typed"}, draft_no)
-    app = OperatorApp(seat)
+    app = OperatorApp(seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         home = app.screen
@@ -212,7 +214,7 @@ async def test_case_view_fetches_history_of_snapshot_cases(seat: Seat) -> None:
     fetches them from the server in a worker."""
     case = next(c for c in seat.cache.recent_cases(200) if c["version"] >= 3 and not c["local"])
     assert seat.cache.case_events(case["case_no"]) == []
-    app = OperatorApp(seat)
+    app = OperatorApp(seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         app.push_screen(CaseViewScreen(seat, case["case_no"]))
@@ -243,7 +245,7 @@ async def test_problems_keep_mine_and_take_theirs(seat: Seat) -> None:
         seat.record(c["case_no"], EventType.EDITED, {"fields": {"address": "我的地址 mine"}})
     seat.engine.sync_once()
     assert len(seat.cache.problems()) == 2
-    app = OperatorApp(seat)
+    app = OperatorApp(seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         home = app.screen
@@ -268,7 +270,7 @@ async def test_problems_keep_mine_and_take_theirs(seat: Seat) -> None:
 
 
 async def test_status_bar_online_then_offline(seat: Seat, server: EmbeddedServer) -> None:
-    app = OperatorApp(seat)
+    app = OperatorApp(seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         app.refresh_status()
@@ -281,7 +283,7 @@ async def test_status_bar_online_then_offline(seat: Seat, server: EmbeddedServer
         seat.engine.sync_once()  # fails: the server is gone
         app.refresh_status()
         assert re.match(r"○ OFFLINE since \d\d:\d\d", bar.plain), bar.plain
-        assert re.search(r"outbox 1 \(oldest \d+s\)", bar.plain), bar.plain
+        assert re.search(r"outbox 1 \(oldest \d+ s\)", bar.plain), bar.plain
         assert "problems 0" in bar.plain
 
 
@@ -290,7 +292,7 @@ async def test_status_bar_online_then_offline(seat: Seat, server: EmbeddedServer
 
 async def test_quit_with_a_draft_asks_first(seat: Seat) -> None:
     draft_id, case_no = seat.new_draft()
-    app = OperatorApp(seat)
+    app = OperatorApp(seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         await pilot.press("ctrl+q")
@@ -306,7 +308,7 @@ async def test_quit_with_a_draft_asks_first(seat: Seat) -> None:
 
 
 async def test_quit_without_draft_does_not_ask(seat: Seat) -> None:
-    app = OperatorApp(seat)
+    app = OperatorApp(seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         await pilot.press("ctrl+q")
@@ -315,7 +317,7 @@ async def test_quit_without_draft_does_not_ask(seat: Seat) -> None:
 
 
 async def test_f1_help_lists_the_keys_of_the_screen(seat: Seat) -> None:
-    app = OperatorApp(seat, keymap={"app.new_case": "f2"})
+    app = OperatorApp(seat, keymap={"app.new_case": "f2"}, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         await pilot.press("f1")
@@ -334,7 +336,7 @@ async def test_f1_help_lists_the_keys_of_the_screen(seat: Seat) -> None:
 async def test_command_palette_lists_every_action(seat: Seat) -> None:
     from textual.command import CommandPalette
 
-    app = OperatorApp(seat)
+    app = OperatorApp(seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
@@ -348,7 +350,7 @@ async def test_command_palette_lists_every_action(seat: Seat) -> None:
 
 
 async def test_palette_command_runs_the_action(seat: Seat) -> None:
-    app = OperatorApp(seat)
+    app = OperatorApp(seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "Problems")
@@ -366,7 +368,7 @@ async def test_injection_strings_render_literally(seat: Seat) -> None:
     evil = {**base, "case_no": evil_no, "description": INJECTION, "name": "[red]名字[/red]",
             "created_by": "op1", "created_at": clock.now_iso(), "version": base["version"]}
     seat.cache.apply_snapshot([evil])  # as if the server sent it
-    app = OperatorApp(seat)
+    app = OperatorApp(seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         home = app.screen
@@ -385,7 +387,7 @@ async def test_injection_strings_render_literally(seat: Seat) -> None:
 
 async def test_login_screen_keeps_help_and_quit(fresh_seat: Seat) -> None:
     """The login modal hides the app's keys; F1 and Ctrl+Q still work there."""
-    app = OperatorApp(fresh_seat)
+    app = OperatorApp(fresh_seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
@@ -399,7 +401,7 @@ async def test_login_screen_keeps_help_and_quit(fresh_seat: Seat) -> None:
 
 
 async def test_global_keys_open_case_form_and_knowledge_base(seat: Seat) -> None:
-    app = OperatorApp(seat)
+    app = OperatorApp(seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         await pilot.press("ctrl+n")

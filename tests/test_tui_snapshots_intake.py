@@ -1,5 +1,7 @@
 """Snapshot tests of the intake screens: case form (empty, filled in Chinese
-and English, with errors), category and district pickers, KB lookup, dispatch.
+and English, with errors), category and district pickers, KB lookup, dispatch;
+the filled form, the category picker and the KB lookup in both UI languages
+(``[zh]`` / ``[en]``), the others in Chinese (the default).
 
 Deterministic: a seat on fixed reference data (no server), a fixed case
 number, the clock frozen at FIXED_NOW and the time zone at UTC.
@@ -65,6 +67,9 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+LANGUAGES = pytest.mark.parametrize("language", ["zh", "en"])
+
+
 def new_form(seat: Seat) -> ScreenApp:
     """A new case whose number is the fixed one."""
     draft_id = fixed_draft(seat)
@@ -76,7 +81,8 @@ def test_case_form_empty(snap_compare, seat: Seat) -> None:
     assert snap_compare(new_form(seat), terminal_size=SIZE, run_before=settle)
 
 
-def test_case_form_filled_chinese_and_english(snap_compare, seat: Seat) -> None:
+@LANGUAGES
+def test_case_form_filled_chinese_and_english(snap_compare, seat: Seat, language: str) -> None:
     draft_id = fixed_draft(seat, {
         "phone": "13800138000", "name": "王建国 Mr Wang", "channel": "phone", "language": "en",
         "interpreter": True, "appeal_type": "report", "category_code": "05.01.01",
@@ -85,7 +91,7 @@ def test_case_form_filled_chinese_and_english(snap_compare, seat: Seat) -> None:
                        "office gives no reason. " + NASTY,
         "urgency": "urgent", "urgency_manual": False, "linked_to": "251120-012-0007-9",
     })
-    app = ScreenApp(seat, lambda s: CaseFormScreen(s, draft_id))
+    app = ScreenApp(seat, lambda s: CaseFormScreen(s, draft_id), language=language)
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
@@ -97,9 +103,10 @@ def test_case_form_with_errors(snap_compare, seat: Seat) -> None:
     assert snap_compare(new_form(seat), terminal_size=SIZE, run_before=run_before)
 
 
-def test_category_picker_pinyin(snap_compare, seat: Seat) -> None:
+@LANGUAGES
+def test_category_picker_pinyin(snap_compare, seat: Seat, language: str) -> None:
     seat.note_category_use("06.01.01")
-    app = ScreenApp(seat, lambda s: CategoryPicker(s, "ts"))
+    app = ScreenApp(seat, lambda s: CategoryPicker(s, "ts"), language=language)
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
@@ -114,9 +121,10 @@ def test_district_picker(snap_compare, seat: Seat) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
-def test_kb_lookup_for_a_case(snap_compare, seat: Seat) -> None:
+@LANGUAGES
+def test_kb_lookup_for_a_case(snap_compare, seat: Seat, language: str) -> None:
     app = ScreenApp(seat, lambda s: KbLookupScreen(s, "停水", case_no=FIXED_CASE_NO,
-                                                   category_code="05.01.01"))
+                                                   category_code="05.01.01"), language=language)
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
@@ -144,4 +152,27 @@ def test_dispatch_screen(snap_compare, seat: Seat) -> None:
         await settle(pilot)
 
     app = ScreenApp(seat, lambda s: DispatchScreen(s, FIXED_CASE_NO))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_kb_lookup_offers_the_callers_language(snap_compare, seat: Seat) -> None:
+    """A Chinese operator, an English-speaking caller: the Chinese article is
+    listed, the reading pane offers the English version (ctrl+t)."""
+    app = ScreenApp(seat, lambda s: KbLookupScreen(s, "停水", case_no=FIXED_CASE_NO, category_code="05.01.01",
+                                                   caller_language="en"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_case_form_interpreter_on_the_call(snap_compare, seat: Seat) -> None:
+    """ctrl+r, language and interpreter id, Enter: the header shows who is on the call."""
+    draft_id = fixed_draft(seat, {"phone": "13800138000", "language": "ja"})
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press(*"I-203", "enter")
+        await settle(pilot)
+
+    app = ScreenApp(seat, lambda s: CaseFormScreen(s, draft_id))
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

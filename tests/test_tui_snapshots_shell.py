@@ -1,5 +1,7 @@
 """Snapshot tests of the shell's screens: login, home (empty / full), case
-view, problems, help — with Chinese and English text.
+view, problems, help — with Chinese and English text; login, home and case
+view in both UI languages (``[zh]`` / ``[en]``), the others in Chinese (the
+default).
 
 Deterministic: the cache is filled by hand with fixed times and case numbers,
 "today" and the time zone are frozen, the seat's sync status is fixed and its
@@ -19,6 +21,7 @@ import pytest
 
 from operator_tui.app import OperatorApp
 from operator_tui.credentials import TokenStore
+from operator_tui.i18n import N_
 from operator_tui.seat import Seat, SeatPaths
 from operator_tui.sync import SyncStatus
 from screens import worklists
@@ -190,10 +193,14 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
-def test_login_screen(snap_compare, tmp_path: Path) -> None:
+LANGUAGES = pytest.mark.parametrize("language", ["zh", "en"])
+
+
+@LANGUAGES
+def test_login_screen(snap_compare, tmp_path: Path, language: str) -> None:
     seat = make_seat(tmp_path, logged_in=False, status=SyncStatus(login_required=True))
     try:
-        assert snap_compare(OperatorApp(seat), terminal_size=SIZE, run_before=settle)
+        assert snap_compare(OperatorApp(seat, language=language), terminal_size=SIZE, run_before=settle)
     finally:
         seat.cache.close()
 
@@ -204,7 +211,7 @@ def test_login_screen_wrong_password(snap_compare, tmp_path: Path) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot)
         pilot.app.screen.query_one("#operator-id").value = "op1"
-        pilot.app.screen.show_error("Wrong operator id or password.")
+        pilot.app.screen.show_error(N_("Wrong operator id or password."))
 
     try:
         assert snap_compare(OperatorApp(seat), terminal_size=SIZE, run_before=run_before)
@@ -216,12 +223,9 @@ def test_home_empty(snap_compare, empty_seat: Seat) -> None:
     assert snap_compare(OperatorApp(empty_seat), terminal_size=SIZE, run_before=settle)
 
 
-def test_home_full_chinese_and_english(snap_compare, full_seat: Seat) -> None:
-    assert snap_compare(OperatorApp(full_seat), terminal_size=SIZE, run_before=settle)
-
-
-def test_home_english_names(snap_compare, full_seat: Seat) -> None:
-    assert snap_compare(OperatorApp(full_seat, language="en"), terminal_size=SIZE, run_before=settle)
+@LANGUAGES
+def test_home_full_chinese_and_english(snap_compare, full_seat: Seat, language: str) -> None:
+    assert snap_compare(OperatorApp(full_seat, language=language), terminal_size=SIZE, run_before=settle)
 
 
 def test_home_problems(snap_compare, full_seat: Seat) -> None:
@@ -242,13 +246,14 @@ def test_home_search(snap_compare, full_seat: Seat) -> None:
     assert snap_compare(OperatorApp(full_seat), terminal_size=SIZE, run_before=run_before)
 
 
-def test_case_view(snap_compare, full_seat: Seat) -> None:
+@LANGUAGES
+def test_case_view(snap_compare, full_seat: Seat, language: str) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot)
         pilot.app.push_screen(CaseViewScreen(full_seat, "251129-007-0001-7"))
         await settle(pilot)
 
-    assert snap_compare(OperatorApp(full_seat), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(OperatorApp(full_seat, language=language), terminal_size=SIZE, run_before=run_before)
 
 
 def test_case_view_untrusted_text(snap_compare, full_seat: Seat) -> None:
