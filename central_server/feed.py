@@ -6,8 +6,9 @@ than the centre's real work and queued pushes behind polls in the thread
 pool. Here one task per process reads the feed's head (one tiny query a
 step) while anyone waits, and wakes the waiters whose cursor it passed — at
 most once a second, so that under load a second's changes reach every seat
-in one answer; waiters woken together and holding the same cursor share one
-database query and one serialized answer.
+in one answer, and a chunk of waiters at a time, so that pushes are not
+queued behind 700 answers; waiters woken together and holding the same
+cursor share one database query and one serialized answer.
 
 Nothing is kept that another process would not see: the head is read from
 the database, and every answer is a page the database gave. A plain read
@@ -39,10 +40,15 @@ _Key = tuple[str | None, int, int]
 class ChangeFeed:
     """Answers ``/v1/changes`` for one process, long polls included."""
 
-    def __init__(self, cases: CaseStore, step: float = 0.25, min_wake: float = 1.0):
+    def __init__(self, cases: CaseStore, step: float = 0.25, min_wake: float = 1.0,
+                 wake_chunk: int = 50, wake_gap: float = 0.025):
         self.cases = cases
         self.step = step  # how often the head is read while anyone waits
         self.min_wake = min_wake  # waiters are woken at most this often
+        # ... and *wake_chunk* at a time, *wake_gap* seconds apart, so that a push
+        # is not queued behind the answers and new polls of every seat at once.
+        self.wake_chunk, self.wake_gap = wake_chunk, wake_gap
+        self._woken = 0  # waiters woken so far by the latest wake-up
         self._head: int | None = None  # newest change number the watcher saw
         self._seen_at = 0.0  # loop time of the query that saw it
         self._changed: asyncio.Event | None = None
@@ -134,6 +140,10 @@ class ChangeFeed:
                     await asyncio.wait_for(changed.wait(), left)
                 except TimeoutError:
                     return None
+                rank, self._woken = self._woken, self._woken + 1
+                if rank >= self.wake_chunk:  # later chunks of this wake-up: a little later
+                    await asyncio.sleep(min(rank // self.wake_chunk * self.wake_gap,
+                                            max(0.0, deadline - loop.time())))
         finally:
             self._waiters -= 1
 
@@ -160,6 +170,7 @@ class ChangeFeed:
                     last_wake = started
                 self._head, self._seen_at = head, started
                 changed, self._changed = self._changed, asyncio.Event()
+                self._woken = 0
                 if changed is not None:
                     changed.set()
 
