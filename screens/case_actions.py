@@ -83,6 +83,9 @@ class CaseActionScreen(ModalScreen[dict[str, Any] | None]):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Record", id="action.submit", priority=True),
         Binding("escape", "cancel", "Cancel", id="action.cancel"),
+        # Enter moves on as the key arrives (a widget's Submitted message would
+        # come after keys typed behind it, which would land in the old field)
+        Binding("enter", "enter", "Next / record", show=False, priority=True, id="action.enter"),
     ]
 
     def __init__(self, case: dict[str, Any], names: wl.Names | None = None) -> None:
@@ -107,6 +110,24 @@ class CaseActionScreen(ModalScreen[dict[str, Any] | None]):
     def payload(self) -> dict[str, Any]:
         """What to record; ValueError with a message for the user."""
         raise NotImplementedError
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enter":  # in a text area Enter is a new line
+            return not isinstance(self.focused, TextArea)
+        return True
+
+    def action_enter(self) -> None:
+        """Enter: on to the next field, or record from the last one."""
+        self.submit_when_typed()
+
+    def submit_when_typed(self) -> None:
+        """Record once the focused field has taken the keys already sent to it
+        (this runs as Enter arrives, possibly ahead of the keys typed before it)."""
+        target = self.focused
+        if target is None:
+            self.action_submit()
+        else:
+            target.call_later(self.action_submit)
 
     def show_error(self, message: str) -> None:
         self.error = message
@@ -155,15 +176,17 @@ class ReturnCaseScreen(CaseActionScreen):
     def action_reason(self, index: int) -> None:
         """Pick a reason."""
         self.query_one(OptionList).highlighted = index
-        self.query_one("#return-text", Input).focus()
+        self.set_focus(self.query_one("#return-text", Input))
 
     @on(OptionList.OptionSelected, "#return-reasons")
-    def _picked(self) -> None:
-        self.query_one("#return-text", Input).focus()
+    def _picked(self) -> None:  # a click
+        self.set_focus(self.query_one("#return-text", Input))
 
-    @on(Input.Submitted, "#return-text")
-    def _text_done(self) -> None:
-        self.action_submit()
+    def action_enter(self) -> None:
+        if isinstance(self.focused, OptionList):
+            self.set_focus(self.query_one("#return-text", Input))
+        else:
+            self.submit_when_typed()
 
     def payload(self) -> dict[str, Any]:
         return _checked(ReturnedPayload, {"reason": self.reason,
@@ -201,13 +224,11 @@ class ExtensionRequestScreen(CaseActionScreen):
             Content.assemble(("If approved, the deadline becomes about ", "$text-muted"), (when(new), "bold"),
                              ("  (the server's calendar decides)", "$text-muted")))
 
-    @on(Input.Submitted, "#ext-hours")
-    def _hours_done(self) -> None:
-        self.query_one("#ext-reason", Input).focus()
-
-    @on(Input.Submitted, "#ext-reason")
-    def _reason_done(self) -> None:
-        self.action_submit()
+    def action_enter(self) -> None:
+        if self.focused is self.query_one("#ext-hours", Input):
+            self.set_focus(self.query_one("#ext-reason", Input))
+        else:
+            self.submit_when_typed()
 
     def payload(self) -> dict[str, Any]:
         reason = self.query_one("#ext-reason", Input).value.strip()
@@ -292,29 +313,30 @@ class CallbackOutcomeScreen(CaseActionScreen):
             if self.step != 2:
                 return False
             return parameters[0] != ReopenMode.REWORK or self.can_rework
-        return True
+        return super().check_action(action, parameters)
 
     def _second_step(self) -> None:
-        self.step = 2
-        self.query_one("#callback-note", Input).disabled = True
+        self.step = 2  # the note stays editable (Shift+Tab), its typed-ahead keys still land
         self.query_one("#reopen-label").display = True
         choice = self.query_one("#reopen-choice", OptionList)
         choice.display = True
         choice.highlighted = 0
-        choice.focus()
+        self.set_focus(choice)
         self.refresh_bindings()
-
-    @on(Input.Submitted, "#callback-note")
-    def _note_done(self) -> None:
-        self.action_submit()
 
     @on(OptionList.OptionSelected, "#reopen-choice")
     def _reopen_picked(self, event: OptionList.OptionSelected) -> None:
         self.action_reopen(str(event.option.id))
 
+    def action_enter(self) -> None:
+        if self.unsatisfied and self.step == 1:
+            self._second_step()  # now: the keys behind Enter are for the choice
+        else:
+            self.submit_when_typed()
+
     def action_reopen(self, mode: str) -> None:
         """Reopen the case: rework (same department) or escalate (supervision)."""
-        self._finish(mode)
+        self.query_one("#callback-note", Input).call_later(self._finish, mode)  # after the note's keys
 
     def action_submit(self) -> None:
         if self.unsatisfied and self.step == 1:
@@ -362,10 +384,6 @@ class ReasonScreen(CaseActionScreen):
     def fields(self) -> ComposeResult:
         yield Static(inert(self.prompt), classes="action-label")
         yield Input(id="reason-text", max_length=2000, compact=True)
-
-    @on(Input.Submitted, "#reason-text")
-    def _done(self) -> None:
-        self.action_submit()
 
     def payload(self) -> dict[str, Any]:
         text = self.query_one("#reason-text", Input).value.strip()

@@ -51,17 +51,23 @@ def moment(value: Any) -> datetime | None:
         return None
 
 
+_calendar: tuple[Any, workdays.Calendar] | None = None  # ((cache file, holidays version), calendar)
+
+
 def seat_calendar(cache: Any = None) -> workdays.Calendar:
-    """The centre's working-day calendar as this seat knows it: the holiday
-    list when the seat's reference data has one (kind ``holidays``), else
-    weekends only — the seat's sync does not fetch that kind yet."""
-    items: list[dict[str, Any]] = []
-    if cache is not None:
-        try:
+    """The centre's working-day calendar as this seat has it (reference kind
+    ``holidays``; weekends only without one), rebuilt when the list changes."""
+    global _calendar
+    if cache is None:
+        return workdays.Calendar()
+    try:
+        version = (str(getattr(cache, "path", "")), cache.reference_version("holidays"))
+        if _calendar is None or _calendar[0] != version:
             items = cache.reference_items("holidays")
-        except Exception:  # the cache does not know the kind
-            items = []
-    return workdays.Calendar.from_items(items) if items else workdays.Calendar()
+            _calendar = (version, workdays.Calendar.from_items(items) if items else workdays.Calendar())
+    except Exception:  # an older cache without the kind
+        return workdays.Calendar()
+    return _calendar[1]
 
 
 def near_share() -> float:

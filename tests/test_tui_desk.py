@@ -162,7 +162,7 @@ async def test_department_lands_on_its_desk_nearest_deadline_first(op: Seat, sea
     assert desk.engine.sync_once().outbox_depth == 0
     # 8.5 days on: the 10-day case has used 85 % of its time (near), the 20-day one 42 %
     monkeypatch.setattr(worklists, "local_now", lambda: now + timedelta(days=8, hours=12))
-    app = OperatorApp(desk)
+    app = OperatorApp(desk, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         screen = app.screen
@@ -185,7 +185,7 @@ async def test_department_signs_asks_extension_reports_and_returns(op: Seat, sea
     first, dept = dispatched(op, "路灯不亮 street light out")
     second, _ = dispatched(op, "不归我们管 not ours")
     desk = seats(f"dept-{dept.lower()}")
-    app = OperatorApp(desk)
+    app = OperatorApp(desk, language="en")
     async with app.run_test(size=SIZE) as pilot:
         home = app.screen
         await select(pilot, home, first)
@@ -240,7 +240,7 @@ async def test_department_signs_asks_extension_reports_and_returns(op: Seat, sea
 async def test_desk_case_view_acts_with_the_same_keys(op: Seat, seats: Seats) -> None:
     case_no, dept = dispatched(op, "噪音扰民 noise at night")
     desk = seats(f"dept-{dept.lower()}")
-    app = OperatorApp(desk)
+    app = OperatorApp(desk, language="en")
     async with app.run_test(size=SIZE) as pilot:
         home = app.screen
         await select(pilot, home, case_no)
@@ -268,12 +268,33 @@ async def test_desk_case_view_acts_with_the_same_keys(op: Seat, seats: Seats) ->
     assert on_server(seats, case_no)["status"] == "returned"
 
 
+async def test_enter_then_fast_typing_lands_in_the_next_field(op: Seat, seats: Seats) -> None:
+    """Keys that arrive in one burst (a fast typist, a paste) go where they
+    were meant: Enter moves the focus before the next key is delivered."""
+    from textual import events
+
+    case_no, dept = dispatched(op, "快速输入 typed fast")
+    desk = seats(f"dept-{dept.lower()}")
+    app = OperatorApp(desk, language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, app.screen, case_no)
+        await pilot.press("e")
+        await wait_idle(pilot)
+        assert isinstance(app.screen, ExtensionRequestScreen)
+        for key in ["backspace", "backspace", "3", "6", "enter", *"parts", "enter"]:  # one burst
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await wait_idle(pilot)
+        assert not isinstance(app.screen, ExtensionRequestScreen), app.screen.error
+    asked = [e for e in desk.cache.case_events(case_no) if e["type"] == "extended"]
+    assert asked[-1]["payload"]["hours"] == 36 and asked[-1]["payload"]["reason"] == "parts"
+
+
 # --- callbacks ------------------------------------------------------------------------------
 
 
 async def test_callback_satisfied_closes_the_case(op: Seat, seats: Seats) -> None:
     case_no, _ = resolved(op, seats, "垃圾未清运 rubbish not collected")
-    app = OperatorApp(op)
+    app = OperatorApp(op, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         assert isinstance(app.screen, HomeScreen)
@@ -303,7 +324,7 @@ async def test_callback_satisfied_closes_the_case(op: Seat, seats: Seats) -> Non
 async def test_callback_unsatisfied_rework_goes_back_to_the_department(op: Seat, seats: Seats) -> None:
     rework, dept = resolved(op, seats, "漏水未修好 leak not fixed")
     escalate, _ = resolved(op, seats, "还是很吵 still noisy")
-    app = OperatorApp(op)
+    app = OperatorApp(op, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         await pilot.press("f4")
@@ -334,7 +355,7 @@ async def test_callback_unsatisfied_rework_goes_back_to_the_department(op: Seat,
 
 async def test_no_answer_three_times_flags_unreachable(op: Seat, seats: Seats) -> None:
     case_no, _ = resolved(op, seats, "无人接听 never answers")
-    app = OperatorApp(op)
+    app = OperatorApp(op, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         await pilot.press("f4")
@@ -357,7 +378,7 @@ async def test_no_answer_three_times_flags_unreachable(op: Seat, seats: Seats) -
 
 async def test_callback_from_the_case_view(op: Seat, seats: Seats) -> None:
     case_no, _ = resolved(op, seats, "道路坑洼 pothole")
-    app = OperatorApp(op)
+    app = OperatorApp(op, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         await pilot.press("f4")
@@ -387,7 +408,7 @@ async def test_supervisor_approves_and_refuses_extensions(op: Seat, seats: Seats
     assert desk.engine.sync_once().outbox_depth == 0
     sup = seats("sup1")
     old_deadline = sup.cache.case(approve)["deadline"]
-    app = OperatorApp(sup)
+    app = OperatorApp(sup, language="en")
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
         await pilot.press("f2")
@@ -429,7 +450,7 @@ async def test_desk_and_callbacks_work_offline_and_arrive_later(op: Seat, seats:
     desk = seats(f"dept-{dept.lower()}")
     server.stop()
     try:
-        app = OperatorApp(desk)
+        app = OperatorApp(desk, language="en")
         async with app.run_test(size=SIZE) as pilot:
             home = app.screen
             await select(pilot, home, to_sign)
@@ -439,7 +460,7 @@ async def test_desk_and_callbacks_work_offline_and_arrive_later(op: Seat, seats:
             assert dict(home.rows)[to_sign][3].startswith("signed ↑")
         assert not desk.engine.sync_once().online
         assert desk.cache.outbox_depth() == 2
-        app = OperatorApp(op)
+        app = OperatorApp(op, language="en")
         async with app.run_test(size=SIZE) as pilot:
             await wait_idle(pilot)
             await pilot.press("f4")
