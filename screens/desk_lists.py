@@ -104,6 +104,26 @@ def deadline_of(case: dict[str, Any], now: datetime | None = None, calendar: wor
     return Deadline("overdue" if left < 0 else "ok", left, None, "resolution", clock.iso(due))
 
 
+def resolution_deadline(case: dict[str, Any], now: datetime | None = None,
+                        calendar: workdays.Calendar | None = None, near: float | None = None) -> Deadline:
+    """The case against its resolution deadline alone (what an extension moves)."""
+    now = now or wl.local_now()
+    due, start = moment(case.get("deadline")), moment(case.get("dispatched_at"))
+    if due is None:
+        return Deadline("none")
+    flag, share = ("overdue" if now > due else "ok"), None
+    if start is not None:
+        try:
+            working = workdays.counts_working_time(case.get("urgency") or "normal")
+        except ValueError:
+            working = False
+        found = workdays.OpenDeadline(workdays.DeadlineKind.RESOLUTION, start, due, working)
+        cal = calendar or workdays.Calendar()
+        flag = str(found.flag(now, cal, near_share() if near is None else near))
+        share = found.fraction(now, cal)
+    return Deadline(flag, (due - now).total_seconds(), share, "resolution", clock.iso(due))
+
+
 def with_deadlines(cases: list[dict[str, Any]], cache: Any) -> list[dict[str, Any]]:
     """Each case with its ``due`` (:class:`Deadline`) at this moment (worker thread)."""
     calendar, near, now = seat_calendar(cache), near_share(), wl.local_now()
@@ -198,14 +218,18 @@ def callbacks(cache: Any, limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
 
 
 def extension_requests(cache: Any, limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
-    """Cases whose department asked for more time, nearest deadline first;
-    each with ``extension_reason`` (from the request event, when cached)."""
+    """Cases whose department asked for more time, nearest resolution deadline
+    first; each with ``due`` (against that deadline) and ``extension_reason``
+    (from the request event, when cached)."""
     found = _rows(
         cache,
         "status IN (?, ?) AND coalesce(json_extract(state, '$.extension_pending_hours'), 0) > 0",
         OPEN_AT_DEPARTMENT, limit=limit,
     )
-    found = with_deadlines(workdays.inbox_order(found), cache)
+    calendar, near, now = seat_calendar(cache), near_share(), wl.local_now()
+    for case in found:
+        case["due"] = resolution_deadline(case, now, calendar, near)
+    found.sort(key=lambda c: (c["due"].due or "~", c["case_no"]))
     events = _events_by_case(cache, [c["case_no"] for c in found])
     for case in found:
         requests = [p for kind, p in events[case["case_no"]] if kind == "extended" and p.get("action") == "request"]

@@ -498,3 +498,16 @@ def test_deadline_flags_at_80_percent_and_overdue() -> None:
     unsynced = {"status": "dispatched", "deadline": case["deadline"]}
     assert desk_lists.deadline_of(unsynced, start + timedelta(hours=9.9)).flag == "ok"
     assert desk_lists.deadline_of(unsynced, start + timedelta(hours=11)).flag == "overdue"
+
+
+def test_extension_list_measures_the_resolution_deadline() -> None:
+    """An extension moves the resolution deadline: the supervisor's list shows
+    the time left to that one, even when a sign deadline is already past."""
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=clock.now().tzinfo)
+    case = {"status": "dispatched", "urgency": "urgent", "dispatched_at": clock.iso(start),
+            "sign_deadline": clock.iso(start + timedelta(hours=1)),
+            "deadline": clock.iso(start + timedelta(hours=10))}
+    later = start + timedelta(hours=8.5)
+    assert desk_lists.deadline_of(case, later).kind == "sign"  # the desk: the worst deadline
+    resolution = desk_lists.resolution_deadline(case, later)
+    assert (resolution.flag, resolution.kind, resolution.seconds_left) == ("near", "resolution", 5400)
