@@ -80,6 +80,26 @@ def connect(path: Path) -> sqlite3.Connection:
     ``check_same_thread=False`` only so that :meth:`LocalCache.close` can close
     the connections of other threads; each connection is used by one thread.
     """
+    try:
+        return _connect(path)
+    except sqlite3.Error as exc:
+        raise CacheError(f"cannot open the local cache {path}: {exc}{_why_not(path)}") from None
+
+
+def _why_not(path: Path) -> str:
+    """A hint at the usual causes when SQLite's own message is vague."""
+    folder = path.parent
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return " (the cache file or its folder is read-only)"
+    try:
+        if os.statvfs(folder).f_bavail == 0:
+            return " (the disk is full)"
+    except OSError:
+        pass
+    return ""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
     with private_umask():
         conn = sqlite3.connect(
             str(path),

@@ -217,17 +217,22 @@ def main() -> None:
     """Console entry point: run the app, turning known errors into one line."""
     from .config import ConfigError
 
-    known: tuple[type[BaseException], ...] = (CliError, ConfigError, OSError)
-    try:
-        from central_server.db import DatabaseError
-
-        known += (DatabaseError,)
-    except ImportError:  # pragma: no cover - the server package is part of the distribution
-        pass
     try:
         app()
-    except known as exc:
-        typer.echo(f"operator-tui: error: {exc}", err=True)
-        sys.exit(1)
+    except (CliError, ConfigError, OSError) as exc:
+        _fail(exc)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        # Imported only now, so that --help stays light.
+        from central_server.db import DatabaseError
+        from local_cache.errors import CacheError
+
+        if isinstance(exc, (DatabaseError, CacheError)):
+            _fail(exc)
+        raise
+
+
+def _fail(exc: BaseException) -> None:
+    typer.echo(f"operator-tui: error: {exc}", err=True)
+    sys.exit(1)
