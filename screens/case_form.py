@@ -14,6 +14,7 @@ screens/case_form_lang.py). Untrusted text is shown inert.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from textual import on
@@ -25,6 +26,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
+from local_cache.errors import CacheError
 from operator_tui import clock, i18n
 from operator_tui.domain import DISTRICTS, Rejected, Urgency
 from operator_tui.i18n import N_, _, ngettext
@@ -110,6 +112,7 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
         self._picker: FilterPicker | None = None
         self.shown_errors: dict[str, str] = {}  # field -> the error shown under it
         self._dirty = False
+        self._draft_failing = False  # the last draft write failed (disk full, read-only)
         draft = seat.draft(draft_id) if draft_id else None
         self.fields: dict[str, Any] = dict(DEFAULTS)
         try:
@@ -240,7 +243,15 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
     def flush_draft(self) -> None:
         """Write the draft now if anything changed since the last write."""
         if self._dirty and not self.saved and self.draft_id:
-            self.seat.save_draft(self.draft_id, self.fields, self.case_no)
+            try:
+                self.seat.save_draft(self.draft_id, self.fields, self.case_no)
+            except (sqlite3.Error, CacheError) as exc:  # disk full, read-only: keep typing, retry
+                if not self._draft_failing:
+                    self.notify(_("Draft not saved: {reason}. Keep this form open; saving is retried.")
+                                .format(reason=exc), severity="error", timeout=10)
+                self._draft_failing = True
+                return
+            self._draft_failing = False
             self._dirty = False
             self._tick()
 
@@ -380,7 +391,7 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
         try:
             self.seat.create_case(self.case_no, case_payload(self.fields), draft_id=self.draft_id,
                                   started_at=self.started_at)
-        except (Rejected, ValueError, AssertionError) as exc:
+        except (Rejected, ValueError, AssertionError, sqlite3.Error, CacheError) as exc:
             self.notify(_("Not saved: {reason}").format(reason=getattr(exc, "reason", exc)),
                         severity="error", timeout=8)
             return False
