@@ -29,6 +29,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
 
 from operator_tui.domain import EventType, Rejected, Satisfaction
+from operator_tui.duplicates import callers_of
 
 from . import desk_lists as dl
 from . import worklists as wl
@@ -154,6 +155,13 @@ class CaseListScreen(Screen):
         self.dismiss()
 
 
+def _phones(case: dict[str, Any]) -> str:
+    """The caller's number, and how many more callers a merged group has."""
+    shown = phone_display(str(case.get("phone") or ""))
+    others = case.get("other_phones") or []
+    return f"{shown} +{len(others)}" if others else shown
+
+
 def _pad(text: str, cells: int) -> str:
     return text + " " * max(0, cells - cell_len(text))
 
@@ -265,6 +273,9 @@ class CallbacksScreen(CallbackActions, CaseListScreen):
     def read(self) -> list[dict[str, Any]]:
         found = dl.callbacks(self.seat.cache)
         found.sort(key=lambda c: c["tries"] >= self.max_tries)  # unreachable ones last (stable)
+        for case in found:  # a master's callback reaches everyone merged into it
+            phones = callers_of(self.seat.cache, str(case["case_no"])).phones
+            case["other_phones"] = [p for p in phones if p != case.get("phone")]
         return found
 
     def row(self, case: dict[str, Any], names: wl.Names) -> tuple[Text, ...]:
@@ -286,7 +297,7 @@ class CallbacksScreen(CallbackActions, CaseListScreen):
             tries_cell,
             cell(by, limit=14),
             cell(names.category(str(case.get("category_code") or "")), limit=14),
-            cell(phone_display(str(case.get("phone") or ""))),
+            cell(_phones(case)),
             cell(case.get("resolution"), limit=34),
         )
 

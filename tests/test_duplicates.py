@@ -329,3 +329,18 @@ async def test_no_candidates_no_panel_and_no_duplicate_keys(seat: Seat) -> None:
         await pilot.press("f8")  # does nothing, saves nothing
         await pilot.pause()
         assert not form.saved and seat.case(form.case_no) is None
+
+
+def test_the_callback_list_shows_every_caller_of_a_master(cache: Any) -> None:
+    """The callback of a master reaches all of its callers: the list says how many more."""
+    from screens.callbacks import _phones
+    from screens.rows import phone_display
+
+    cache.apply_snapshot([
+        state(NO[1], 10, phone="+8613800138000", status="resolved"),
+        state(NO[2], 9, phone="+8613900139000", status="merged", merged_into=NO[1]),
+        state(NO[3], 8, phone="+8613700137000", status="merged", merged_into=NO[1]),
+    ])
+    others = [p for p in dup.callers_of(cache, NO[1]).phones if p != "+8613800138000"]
+    assert _phones({"phone": "+8613800138000", "other_phones": others}).endswith("+2")
+    assert _phones({"phone": "+8613800138000", "other_phones": []}) == phone_display("+8613800138000")
