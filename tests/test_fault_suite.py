@@ -21,10 +21,6 @@ from tests.faults.tally import FAILURES, Tally, render
 # leaves no room for the -shm file at start, is SQLite's bare "unable to open
 # database file" / "disk I/O error" (LocalCache.open lets sqlite3's error
 # through). Reported; this documents it until the message says what is wrong.
-UNCLEAR_AT_START = ("the seat cannot open its cache on a read-only or full disk and says only "
-                    "'unable to open database file' / 'disk I/O error'")
-
-
 @pytest.fixture(scope="module")
 def sqlite_round(tmp_path_factory: pytest.TempPathFactory) -> tuple[Tally, int, str]:
     lines: list[str] = []
@@ -45,10 +41,8 @@ def test_every_fault_kind_loses_and_doubles_nothing(sqlite_round) -> None:
     assert not _failures(tally, ignore=("unclear_errors",)), f"seed {seed}\n{table}"
 
 
-def test_a_full_or_read_only_disk_is_reported_clearly(sqlite_round, request) -> None:
+def test_a_full_or_read_only_disk_is_reported_clearly(sqlite_round) -> None:
     tally, seed, table = sqlite_round
-    if "read-only file system" in tally.samples.values():  # a real read-only disk (tmpfs, root)
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason=UNCLEAR_AT_START))
     assert tally.faults["disk_full"] and tally.faults["cache_readonly"], table
     assert not tally.counts["unclear_errors"], f"seed {seed}\n{table}"
 
