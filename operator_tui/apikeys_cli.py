@@ -14,40 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
+
+from .cli_common import DatabaseOpt, fail, migrated_database
 
 apikeys_app = typer.Typer(
     help="Open311 API keys (for web portals, apps, WeChat...) on the central server's database.",
     no_args_is_help=True,
 )
 
-DatabaseOpt = Annotated[
-    Optional[str],
-    typer.Option("--database", "-d", help="sqlite:///FILE or postgresql://... (default: from config)"),
-]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"operator-tui: error: {message}", err=True)
-    return typer.Exit(1)
-
-
 @contextmanager
 def _keys(database: str | None) -> Iterator[Any]:
-    from central_server.db import Database
-    from central_server.migrations import migrate
     from central_server.open311_store import ApiKeys
 
-    from . import config
-
-    db = Database(database or config.load().default_database())
-    try:
-        migrate(db)
+    with migrated_database(database) as db:
         yield ApiKeys(db)
-    finally:
-        db.close()
 
 
 @apikeys_app.command("issue")
@@ -61,7 +44,7 @@ def issue(
         try:
             key, record = keys.issue(name, channel)
         except ValueError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
     typer.echo(f"issued key {record.id} '{record.name}' for channel {record.channel}; keep it secret, it is not shown again:",
                err=True)
     typer.echo(key)
@@ -89,6 +72,6 @@ def revoke(
         try:
             key = keys.revoke(name_or_id)
         except KeyError:
-            raise _fail(f"no live API key named {name_or_id!r}" if not name_or_id.isdigit()
+            raise fail(f"no live API key named {name_or_id!r}" if not name_or_id.isdigit()
                         else f"no API key with id {name_or_id}") from None
     typer.echo(f"revoked key {key.id} '{key.name}'")

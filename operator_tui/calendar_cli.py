@@ -14,44 +14,18 @@ kind ``holidays``. The server package is imported inside the commands.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
+from .cli_common import DatabaseOpt, fail, migrated_database
+
 calendar_app = typer.Typer(
     help="The holiday calendar (holidays and make-up work days) on the central server's database.",
     no_args_is_help=True,
 )
-
-DatabaseOpt = Annotated[
-    Optional[str],
-    typer.Option("--database", "-d", help="sqlite:///FILE or postgresql://... (default: from config)"),
-]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"operator-tui: error: {message}", err=True)
-    return typer.Exit(1)
-
-
-@contextmanager
-def _database(url: str | None) -> Iterator[Any]:
-    from central_server.db import Database
-    from central_server.migrations import migrate
-
-    from . import config
-
-    db = Database(url or config.load().default_database())
-    try:
-        migrate(db)
-        yield db
-    finally:
-        db.close()
-
 
 def _stored(db: Any) -> list[dict[str, str]]:
     import json
@@ -74,7 +48,7 @@ def load(
     from .workdays import calendar_items, read_calendar_file
 
     if (file is None) == (builtin is None):
-        raise _fail("give a FILE or --builtin YEAR")
+        raise fail("give a FILE or --builtin YEAR")
     try:
         if builtin is not None:
             items = calendar_items(data.holidays(builtin))
@@ -84,19 +58,19 @@ def load(
             items = read_calendar_file(file.name, file.read_text(encoding="utf-8"))
             source = str(file)
     except KeyError:
-        raise _fail(f"no calendar shipped for {builtin}; shipped: {data.builtin_years()}") from None
+        raise fail(f"no calendar shipped for {builtin}; shipped: {data.builtin_years()}") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise _fail(f"{file}: {exc}") from None
+        raise fail(f"{file}: {exc}") from None
     if not items:
-        raise _fail(f"{source} lists no dates")
+        raise fail(f"{source} lists no dates")
     years = {item["date"][:4] for item in items}
     keep = {item["date"] for item in items}
-    with _database(database) as db:
+    with migrated_database(database) as db:
         gone = [d["date"] for d in _stored(db) if d["date"][:4] in years and d["date"] not in keep]
         try:
             version = ReferenceStore(db).put("holidays", items, gone)
         except ValueError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
     holidays = sum(1 for i in items if i["kind"] == "holiday")
     typer.echo(
         f"loaded {source}: {holidays} holidays, {len(items) - holidays} make-up work days"
@@ -113,7 +87,7 @@ def show(
     """Print a year's holidays, make-up work days and working days per month."""
     from .workdays import Calendar
 
-    with _database(database) as db:
+    with migrated_database(database) as db:
         items = [d for d in _stored(db) if d["date"].startswith(f"{year}-")]
     calendar = Calendar.from_items(items)
     if not items:

@@ -14,6 +14,7 @@ import typer
 
 from .apikeys_cli import apikeys_app  # sub-apps import only typer at load
 from .calendar_cli import calendar_app
+from .cli_common import DatabaseOpt, database_url
 from .sync_cli import sync_app
 
 app = typer.Typer(
@@ -29,20 +30,10 @@ app.add_typer(sync_app, name="sync", help="The seat's outbox and sync state.")
 app.add_typer(apikeys_app, name="apikeys", help="Open311 API keys (admin).")
 app.add_typer(calendar_app, name="calendar", help="The holiday calendar (admin).")
 
-DatabaseOpt = Annotated[
-    Optional[str],
-    typer.Option("--database", "-d", help="sqlite:///FILE or postgresql://... (default: from config)"),
-]
 
 
 class CliError(Exception):
     """A failure to report as one line."""
-
-
-def _database(url: str | None) -> str:
-    from . import config
-
-    return url or config.load().default_database()
 
 
 @app.command()
@@ -69,7 +60,7 @@ def serve(
     from central_server.db import Database
     from central_server.migrations import migrate
 
-    url = _database(database)
+    url = database_url(database)
     db = Database(url)
     try:
         migrate(db)
@@ -97,7 +88,7 @@ def migrate(database: DatabaseOpt = None) -> None:
     from central_server.db import Database
     from central_server.migrations import migrate as run
 
-    db = Database(_database(database))
+    db = Database(database_url(database))
     try:
         applied = run(db)
     finally:
@@ -117,7 +108,7 @@ def seed(
         raise CliError("say what to seed: --demo")
     from central_server.seed import seed_demo
 
-    summary = seed_demo(_database(database), seed=random_seed, n_cases=cases)
+    summary = seed_demo(database_url(database), seed=random_seed, n_cases=cases)
     typer.echo(summary)
 
 
@@ -144,7 +135,7 @@ def users_add(
         user = UserCreate(operator_id=operator_id, name=name, role=role, password=password, department=department)
     except ValidationError as exc:
         raise CliError(describe_validation_error(exc)) from None
-    db = Database(_database(database))
+    db = Database(database_url(database))
     try:
         run(db)
         Accounts(db).add_operator(user.operator_id, user.name, user.role, user.password, user.department)
@@ -162,7 +153,7 @@ def users_list(database: DatabaseOpt = None) -> None:
     from central_server.db import Database
     from central_server.migrations import migrate as run
 
-    db = Database(_database(database))
+    db = Database(database_url(database))
     try:
         run(db)
         rows = Accounts(db).list_operators()
@@ -181,7 +172,7 @@ def users_disable(operator_id: str, database: DatabaseOpt = None) -> None:
     from central_server.db import Database
     from central_server.migrations import migrate as run
 
-    db = Database(_database(database))
+    db = Database(database_url(database))
     try:
         run(db)
         Accounts(db).set_active(operator_id, False)
