@@ -40,7 +40,6 @@ from .rows import phone_display
 from .status_bar import StatusBar, age_text
 from .work_pane import Row, WorkPane
 
-REFRESH_SECONDS = 2.0
 SATISFACTION_NAMES = {"satisfied": ("满意", "satisfied"), "basic": ("基本满意", "basic"),
                       "unsatisfied": ("不满意", "unsatisfied")}
 
@@ -62,7 +61,7 @@ def offline_note(seat: Any) -> str:
     return "" if seat.status().online else " Offline now: sent when the server is back."
 
 
-class CaseListScreen(Screen):
+class CaseListScreen(dl.LiveList, Screen):
     """A list of cases read from the cache in a worker, refreshed every few
     seconds while shown; Enter opens a case, Esc goes back."""
 
@@ -90,16 +89,8 @@ class CaseListScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.set_interval(REFRESH_SECONDS, self._tick)
+        self.start_refreshing()
         self.reload()
-
-    def _tick(self) -> None:
-        if self.is_current:
-            self.reload()
-
-    def on_screen_resume(self) -> None:
-        if self.loaded:
-            self.reload()
 
     def reload(self) -> None:
         self._load(getattr(self.app, "ui_language", "zh"))

@@ -35,7 +35,6 @@ from .rows import status_cell
 from .status_bar import StatusBar, age_text
 from .work_pane import Row, WorkPane
 
-REFRESH_SECONDS = 2.0
 DESCRIPTION_CELLS = 20  # keeps a row within 120 columns (the detail below shows it all)
 COLUMNS = ("Case no", "Next deadline", "Time left", "Status", "Category", "District", "Description")
 EMPTY = "No cases for the department right now. New ones appear here as the hotline dispatches them."
@@ -203,7 +202,7 @@ class DeskCaseScreen(DeskActions, CaseViewScreen):
         return self.desk_allows(action) if action in DESK_ACTIONS else True
 
 
-class DeskScreen(DeskActions, Screen):
+class DeskScreen(dl.LiveList, DeskActions, Screen):
     """The department's inbox."""
 
     CSS_PATH = "department_desk.tcss"
@@ -233,7 +232,7 @@ class DeskScreen(DeskActions, Screen):
 
     def on_mount(self) -> None:
         self._show_title()
-        self.set_interval(REFRESH_SECONDS, self._tick)
+        self.start_refreshing()
         self.reload()
 
     def _show_title(self) -> None:
@@ -245,14 +244,6 @@ class DeskScreen(DeskActions, Screen):
             ("Department desk  ", "bold"), inert_line(title, style="bold $accent"), (f"  ({dept})", "$text-muted")))
 
     # --- loading ---------------------------------------------------------------------
-
-    def _tick(self) -> None:
-        if self.is_current:
-            self.reload()
-
-    def on_screen_resume(self) -> None:
-        if self.loaded:
-            self.reload()
 
     def action_reload(self) -> None:
         """Read the inbox again now."""

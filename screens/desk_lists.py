@@ -12,6 +12,9 @@ by status yet, so these read the ``cases`` table directly (as
 centre-sized cache each read scans the cases table — fine for a department
 (it holds only its own cases), worth an index ``cases(status, updated_at)``
 for a hotline seat that keeps a whole centre's month.
+
+:class:`LiveList` is the one screen-side piece: how these lists stay fresh
+(a mixin, no Textual import).
 """
 
 from __future__ import annotations
@@ -28,6 +31,33 @@ from . import worklists as wl
 CALLBACK_TRIES = 3  # no-answers after which a citizen counts as unreachable
 LIST_LIMIT = 500
 OPEN_AT_DEPARTMENT = ("dispatched", "signed")
+REFRESH_SECONDS = 2.0
+
+
+class LiveList:
+    """Mixed into a list Screen: reads its list again every few seconds while
+    it is the current screen, and at once when it comes back into view (once
+    it has loaded). The screen calls :meth:`start_refreshing` on mount and
+    sets ``loaded``; :meth:`reload` starts its worker."""
+
+    REFRESH_SECONDS = REFRESH_SECONDS
+    loaded = False
+    is_current: bool
+    set_interval: Any  # the Screen's
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+    def start_refreshing(self) -> None:
+        self.set_interval(self.REFRESH_SECONDS, self._tick)
+
+    def _tick(self) -> None:
+        if self.is_current:
+            self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.loaded:
+            self.reload()
 
 
 # --- deadlines -------------------------------------------------------------------
