@@ -24,7 +24,8 @@ from screens.status_bar import SeatInfo, StatusBar
 
 STATUS_SECONDS = 0.5
 RELOGIN_SNOOZE_SECONDS = 300.0
-LIST_HOMES = ("HomeScreen", "CallbacksScreen", "ExtensionsScreen", "BoardScreen")  # where F4/F2 open their lists
+# where F4/F2/F10 open their lists
+LIST_HOMES = ("HomeScreen", "CallbacksScreen", "ExtensionsScreen", "BoardScreen", "DispatchQueueScreen")
 NOT_COMMANDS = ("app.focus_next", "app.focus_previous", "screen.copy_text", "command_palette")
 # Textual's own palette commands, in the catalog so they show in the UI language.
 TEXTUAL_COMMANDS = {
@@ -72,6 +73,8 @@ class OperatorApp(App[None]):
         Binding("f4", "callbacks", "Callbacks", id="app.callbacks", show=False),
         Binding("f2", "extensions", "Extensions", id="app.extensions", show=False),
         Binding("ctrl+b", "board", "Board", id="app.board", show=False),
+        Binding("f10", "dispatch_queue", N_("To dispatch"), id="app.dispatch_queue", show=False,
+                tooltip=N_("Cases from the other channels and returned cases, to categorise and dispatch")),
     ]
 
     def __init__(self, seat: Any, *, keymap: dict[str, str] | None = None, language: str = "zh",
@@ -204,11 +207,12 @@ class OperatorApp(App[None]):
             if self.login_open or self.role not in ("supervisor", "admin"):
                 return False
             return None if screen_name == "BoardScreen" else screen_name in LIST_HOMES
-        if action in ("callbacks", "extensions"):
-            allowed = ("operator", "supervisor", "admin") if action == "callbacks" else ("supervisor", "admin")
+        if action in ("callbacks", "extensions", "dispatch_queue"):
+            allowed = ("supervisor", "admin") if action == "extensions" else ("operator", "supervisor", "admin")
             if self.login_open or self.role not in allowed:
                 return False
-            here = {"callbacks": "CallbacksScreen", "extensions": "ExtensionsScreen"}[action]
+            here = {"callbacks": "CallbacksScreen", "extensions": "ExtensionsScreen",
+                    "dispatch_queue": "DispatchQueueScreen"}[action]
             if screen_name == here:
                 return None
             return screen_name in LIST_HOMES
@@ -245,6 +249,12 @@ class OperatorApp(App[None]):
 
         self._open_list(ExtensionsScreen(self.seat))
 
+    def action_dispatch_queue(self) -> None:
+        """Categorise and dispatch cases from the other channels and returned cases."""
+        from screens.dispatch_queue import DispatchQueueScreen
+
+        self._open_list(DispatchQueueScreen(self.seat))
+
     def action_board(self) -> None:
         """The supervisor's live board (volume, categories, hot spots, deadlines, rates)."""
         from screens.board import BoardScreen
@@ -256,7 +266,7 @@ class OperatorApp(App[None]):
             self.push_screen(BoardScreen(self.seat))
 
     def _open_list(self, screen: Screen) -> None:
-        if type(self.screen).__name__ in ("CallbacksScreen", "ExtensionsScreen"):
+        if type(self.screen).__name__ in ("CallbacksScreen", "ExtensionsScreen", "DispatchQueueScreen"):
             self.switch_screen(screen)  # one list at a time above the home screen
         else:
             self.push_screen(screen)
