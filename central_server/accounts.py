@@ -7,6 +7,7 @@ server processes behind a load balancer agree on it.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import secrets
@@ -62,8 +63,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def cli_actor() -> str:
+    """Who acts from the command line on the server's machine: ``cli:<user>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name on this system
+        return "cli"
+
+
 def audit(tx: Tx, operator_id: str, action: str, target: str = "", ip: str = "", **detail: Any) -> None:
-    """Append one line to the audit log (never a token or a password)."""
+    """Append one line to the audit log (never a token or a password).
+
+    Actions are listed in central_server/audit_log.py (ACTIONS).
+    """
     tx.execute(
         "INSERT INTO audit_log (at, operator_id, action, target, client_ip, detail) VALUES (?, ?, ?, ?, ?, ?)",
         (clock.now_iso(), operator_id, action, target, ip, json.dumps(detail, ensure_ascii=False)),
@@ -80,9 +92,11 @@ class Accounts:
     # --- operators -------------------------------------------------------
 
     def add_operator(
-        self, operator_id: str, name: str, role: Role, password: str, department: str | None = None
+        self, operator_id: str, name: str, role: Role, password: str, department: str | None = None,
+        *, by: str = "", ip: str = "",
     ) -> None:
-        """Create an operator; raises ValueError if the id is taken."""
+        """Create an operator (audited as done *by*, default the CLI's user);
+        raises ValueError if the id is taken."""
         with self.db.transaction() as tx:
             if tx.one("SELECT 1 AS x FROM operators WHERE operator_id = ?", (operator_id,)):
                 raise ValueError(f"operator {operator_id!r} already exists")
@@ -91,6 +105,7 @@ class Accounts:
                 " VALUES (?, ?, ?, ?, ?, 1, ?)",
                 (operator_id, name, str(role), department, _hasher.hash(password), clock.now_iso()),
             )
+            audit(tx, by or cli_actor(), "user_add", operator_id, ip, role=str(role), department=department)
 
     def add_operators_bulk(self, rows: list[tuple[str, str, Role, str, str | None]]) -> int:
         """Create many operators at once (seeding); existing ids are skipped.
@@ -110,6 +125,8 @@ class Accounts:
                 " VALUES (?, ?, ?, ?, ?, 1, ?)",
                 [(oid, name, str(role), dept, hashes[pw], now) for oid, name, role, pw, dept in new],
             )
+            if new:
+                audit(tx, cli_actor(), "user_add_bulk", "", count=len(new))
         return len(new)
 
     def list_operators(self) -> list[dict[str, Any]]:
@@ -119,16 +136,21 @@ class Accounts:
             )
         return [{**r, "active": bool(r["active"])} for r in rows]
 
-    def set_active(self, operator_id: str, active: bool) -> None:
-        """Enable or disable an operator; disabling revokes their tokens."""
+    def set_active(self, operator_id: str, active: bool, *, by: str = "", ip: str = "") -> None:
+        """Enable or disable an operator (audited); disabling revokes their tokens."""
         with self.db.transaction() as tx:
             changed = tx.execute(
                 "UPDATE operators SET active = ? WHERE operator_id = ?", (int(active), operator_id)
             )
             if not changed:
                 raise KeyError(operator_id)
+            revoked = 0
             if not active:
-                tx.execute("UPDATE tokens SET revoked = 1 WHERE operator_id = ?", (operator_id,))
+                revoked = tx.execute(
+                    "UPDATE tokens SET revoked = 1 WHERE operator_id = ? AND revoked = 0", (operator_id,)
+                )
+            audit(tx, by or cli_actor(), "user_enable" if active else "user_disable", operator_id, ip,
+                  tokens_revoked=revoked)
 
     # --- login and tokens -------------------------------------------------
 
@@ -138,30 +160,45 @@ class Accounts:
         Returns (token, session, the newest case number this seat made as
         far as the server knows, so a seat with a lost cache never reuses a
         number). Raises AuthError(401/403/429).
+
+        Throttling holds across server processes: the failed attempts are
+        counted in the database, and each attempt is written (as failed)
+        before the slow password check, under a lock per operator id and per
+        address, so a burst of parallel guesses cannot all pass the count. An
+        id that is no operator is recorded only as a hash (a password typed
+        into the id field must not land in a log).
         """
         since = clock.iso(clock.now() - FAILED_WINDOW)
-        with self.db.transaction(write=False) as tx:
+        with self.db.transaction() as tx:
+            row = tx.one("SELECT * FROM operators WHERE operator_id = ?", (operator_id,))
+            who = operator_id if row else _unknown_id(operator_id)
+            _lock_attempts(tx, who, ip)
             failed_op = tx.scalar(
                 "SELECT COUNT(*) AS n FROM login_attempts WHERE operator_id = ? AND ok = 0 AND at > ?",
-                (operator_id, since),
+                (who, since),
             )
             failed_ip = tx.scalar(
                 "SELECT COUNT(*) AS n FROM login_attempts WHERE client_ip = ? AND ok = 0 AND at > ?",
                 (ip, since),
             )
-            row = tx.one("SELECT * FROM operators WHERE operator_id = ?", (operator_id,))
-        if failed_op >= MAX_FAILED_PER_OPERATOR or failed_ip >= MAX_FAILED_PER_IP:
-            with self.db.transaction() as tx:
-                audit(tx, operator_id, "login_throttled", ip=ip)
+            throttled = failed_op >= MAX_FAILED_PER_OPERATOR or failed_ip >= MAX_FAILED_PER_IP
+            if throttled:
+                audit(tx, who, "login_throttled", ip=ip, operator_limit=failed_op >= MAX_FAILED_PER_OPERATOR,
+                      address_limit=failed_ip >= MAX_FAILED_PER_IP)
+                attempt = None
+            else:
+                attempt = tx.scalar(
+                    "INSERT INTO login_attempts (operator_id, client_ip, ok, at) VALUES (?, ?, 0, ?) RETURNING id",
+                    (who, ip, clock.now_iso()),
+                )
+        if throttled:
             raise AuthError(429, "too many failed logins; wait a few minutes", retry_after=60)
         ok = _verify(row["password_hash"] if row else _DUMMY_HASH, password) and row is not None
         with self.db.transaction() as tx:
-            tx.execute(
-                "INSERT INTO login_attempts (operator_id, client_ip, ok, at) VALUES (?, ?, ?, ?)",
-                (operator_id, ip, int(ok), clock.now_iso()),
-            )
+            if ok:
+                tx.execute("UPDATE login_attempts SET ok = 1 WHERE id = ?", (attempt,))
             if not ok:
-                audit(tx, operator_id, "login_failed", ip=ip)
+                audit(tx, who, "login_failed", ip=ip)
                 refusal = AuthError(401, "wrong operator id or password")
             elif not row["active"]:
                 audit(tx, operator_id, "login_refused_disabled", ip=ip)
@@ -205,9 +242,35 @@ class Accounts:
             row["seat_no"], row["expires_at"],
         )
 
-    def logout(self, token: str) -> None:
+    def logout(self, token: str, ip: str = "") -> bool:
+        """Revoke *token* (audited); False if it was unknown or already revoked."""
         with self.db.transaction() as tx:
+            row = tx.one("SELECT operator_id, seat_no, revoked FROM tokens WHERE token_hash = ?",
+                         (hash_token(token),))
+            if row is None or row["revoked"]:
+                return False
             tx.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (hash_token(token),))
+            audit(tx, row["operator_id"], "logout", ip=ip, seat_no=row["seat_no"])
+        return True
+
+
+def _unknown_id(operator_id: str) -> str:
+    """How an id that is no operator is recorded: a short hash, never the text."""
+    return "?" + hashlib.sha256(operator_id.encode("utf-8", "replace")).hexdigest()[:12]
+
+
+def _lock_attempts(tx: Tx, operator_id: str, ip: str) -> None:
+    """Serialise counting-and-recording of attempts for one id and one address.
+
+    SQLite write transactions are already serial (BEGIN IMMEDIATE); on
+    PostgreSQL two transaction-scoped advisory locks, always taken in the same
+    order (id, then address), so they cannot deadlock.
+    """
+    if tx.dialect != "postgresql":
+        return
+    for space, key in ((7342, operator_id), (7343, ip)):
+        digest = hashlib.sha256(key.encode("utf-8", "replace")).digest()
+        tx.execute("SELECT pg_advisory_xact_lock(?, ?)", (space, int.from_bytes(digest[:4], "big", signed=True)))
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -45,7 +45,9 @@ from operator_tui.protocol import (
 )
 
 from .accounts import Accounts, AuthError, Session, audit
+from .audit_api import register_audit
 from .cases import CaseStore
+from .client_ip import ClientAddress, TrustedProxies
 from .db import Database, InvalidText
 from .feed import ChangeFeed
 from .migrations import migrate
@@ -62,8 +64,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
-    """Build the ASGI app for one database (migrating it first)."""
+def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies: str = "",
+               forwarded_header: str = "x-forwarded-for") -> FastAPI:
+    """Build the ASGI app for one database (migrating it first).
+
+    *trusted_proxies*: the load balancers' networks (CIDRs, comma-separated);
+    only requests from them may name the client in *forwarded_header*.
+    """
+    proxies = TrustedProxies(trusted_proxies, forwarded_header)  # ValueError before any work
     db = Database(database_url)
     migrate(db)
     accounts = Accounts(db, token_hours=token_hours)
@@ -75,6 +83,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
     app.state.db = db
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(ClientAddress, proxies=proxies)  # outermost: request.client is the client
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -125,9 +134,10 @@ def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
         )
 
     @app.post("/v1/auth/logout", status_code=204)
-    def logout(who: Authed, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
+    def logout(who: Authed, request: Request,
+               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
         assert credentials is not None
-        accounts.logout(credentials.credentials)
+        accounts.logout(credentials.credentials, _client_ip(request))
 
     @app.get("/v1/auth/me", response_model=OperatorInfo)
     def me(who: Authed) -> OperatorInfo:
@@ -156,12 +166,16 @@ def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
     @app.get("/v1/snapshot", response_model=SnapshotResponse)
     def snapshot(
         who: Authed,
+        request: Request,
         days: Annotated[int, Query(ge=1, le=3660)] = 30,
         after: Annotated[str, Query(max_length=24)] = "",
         limit: Annotated[int, Query(ge=1, le=5000)] = 2000,
     ) -> SnapshotResponse:
         head = cases.head_cursor()
         found, more = cases.snapshot(who.actor, days, after, limit)
+        if not after:  # a seat fetching recent cases (personal data): once per snapshot, not per page
+            with db.transaction() as tx:
+                audit(tx, who.operator_id, "snapshot", "", _client_ip(request), days=days, seat_no=who.seat_no)
         return SnapshotResponse(
             cases=found, has_more=more, next_after=found[-1]["case_no"] if found else after,
             cursor=head,
@@ -227,27 +241,25 @@ def create_app(database_url: str, *, token_hours: float = 12.0) -> FastAPI:
     def add_user(body: UserCreate, who: Authed, request: Request) -> OperatorInfo:
         require(who, {Role.ADMIN}, "manage users")
         try:
-            accounts.add_operator(body.operator_id, body.name, body.role, body.password, body.department)
+            accounts.add_operator(body.operator_id, body.name, body.role, body.password, body.department,
+                                  by=who.operator_id, ip=_client_ip(request))  # audited there
         except ValueError as exc:
             raise HTTPException(409, str(exc)) from None
-        with db.transaction() as tx:
-            audit(tx, who.operator_id, "user_add", body.operator_id, _client_ip(request), role=str(body.role))
         return OperatorInfo(operator_id=body.operator_id, name=body.name, role=body.role, department=body.department)
 
     @app.post("/v1/users/{operator_id}/disable", status_code=204)
     def disable_user(operator_id: str, who: Authed, request: Request) -> None:
         require(who, {Role.ADMIN}, "manage users")
         try:
-            accounts.set_active(operator_id, False)
+            accounts.set_active(operator_id, False, by=who.operator_id, ip=_client_ip(request))  # audited there
         except KeyError:
             raise HTTPException(404, f"no operator {operator_id!r}") from None
-        with db.transaction() as tx:
-            audit(tx, who.operator_id, "user_disable", operator_id, _client_ip(request))
 
     app.include_router(open311_router(db))  # /open311/v2: Open311 GeoReport v2
     from .board_api import board_router  # /v1/board, /v1/cases/{no}/callers
 
     app.include_router(board_router(db))
+    register_audit(app, db, accounts)  # /v1/audit, /v1/audit/changes (admin)
     return app
 
 
@@ -286,7 +298,11 @@ def create_app_from_env() -> FastAPI:
     url = os.environ.get("OPERATOR_TUI_DATABASE")
     if not url:
         raise RuntimeError("OPERATOR_TUI_DATABASE is not set")
-    return create_app(url, token_hours=float(os.environ.get("OPERATOR_TUI_TOKEN_HOURS", "12")))
+    return create_app(
+        url, token_hours=float(os.environ.get("OPERATOR_TUI_TOKEN_HOURS", "12")),
+        trusted_proxies=os.environ.get("OPERATOR_TUI_TRUSTED_PROXIES", ""),
+        forwarded_header=os.environ.get("OPERATOR_TUI_FORWARDED_HEADER", "") or "x-forwarded-for",
+    )
 
 
 def _info(who: Session) -> OperatorInfo:

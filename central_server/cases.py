@@ -180,11 +180,11 @@ class CaseStore:
             return _rejected(ev, exc.reason, state)
         tx.execute(
             "INSERT INTO events (seq, event_id, case_no, type, version, actor_id, actor_role,"
-            " client_time, server_time, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " client_time, server_time, payload, seat_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 seq, ev.event_id, ev.case_no, str(ev.type), new.version, actor.operator_id,
                 str(actor.role), clock.iso(ev.client_time), server_time,
-                json.dumps(payload, ensure_ascii=False),
+                json.dumps(payload, ensure_ascii=False), actor.seat_no,
             ),
         )
         calendar = refs.calendar(self.tz) if new.status in _WITH_DEADLINES else None

@@ -180,6 +180,18 @@ MIGRATIONS: list[tuple[int, str, list[str | Callable[[Tx], None]]]] = [
             _backfill_board,
         ],
     ),
+    (
+        4,
+        "attributable changes and a readable audit log: the seat of every event, audit indexes",
+        [
+            # The seat a change came from (NULL: from no seat, e.g. a channel or an old row).
+            """ALTER TABLE events ADD COLUMN seat_no INTEGER""",
+            """CREATE INDEX events_server_time ON events(server_time)""",
+            """CREATE INDEX audit_log_operator ON audit_log(operator_id, at)""",
+            """CREATE INDEX audit_log_target ON audit_log(target, at)""",
+            """CREATE INDEX audit_log_action ON audit_log(action, at)""",
+        ],
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

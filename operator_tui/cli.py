@@ -60,6 +60,15 @@ def serve(
     from central_server.db import Database
     from central_server.migrations import migrate
 
+    from central_server.client_ip import TrustedProxies
+
+    from . import config
+
+    cfg = config.load()
+    try:  # a wrong network is one line now, not an error in every worker
+        TrustedProxies(cfg.trusted_proxies, cfg.forwarded_header)
+    except ValueError as exc:
+        raise CliError(f"setting trusted_proxies/forwarded_header: {exc}") from None
     url = database_url(database)
     db = Database(url)
     try:
@@ -70,6 +79,8 @@ def serve(
         raise CliError("several workers need PostgreSQL; SQLite serves one process")
     os.environ["OPERATOR_TUI_DATABASE"] = url
     os.environ["OPERATOR_TUI_TOKEN_HOURS"] = str(token_hours)
+    os.environ["OPERATOR_TUI_TRUSTED_PROXIES"] = cfg.trusted_proxies
+    os.environ["OPERATOR_TUI_FORWARDED_HEADER"] = cfg.forwarded_header
     typer.echo(f"central server on http://{host}:{port} ({db.dialect})", err=True)
     uvicorn.run(
         "central_server.app:create_app_from_env",
@@ -77,6 +88,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        proxy_headers=False,  # uvicorn would trust X-Forwarded-For from 127.0.0.1: client_ip.py decides
         log_level="warning",
         access_log=False,
     )

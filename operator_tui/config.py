@@ -46,6 +46,8 @@ class Config:
     cache_window_days: int = 30  # case summaries kept for caller-history lookups
     duplicate_window_hours: float = 48.0  # intake: same category + place within this is a possible duplicate
     token_hours: float = 12.0  # server: bearer token lifetime
+    trusted_proxies: str = ""  # server: load balancers' networks (CIDRs, comma-separated, or a TOML list)
+    forwarded_header: str = "x-forwarded-for"  # server: the header they write (or "forwarded", RFC 7239)
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     source: str = ""  # the file it was read from, for messages
 
@@ -87,6 +89,8 @@ def _coerce(name: str, value: Any, kind: type) -> Any:
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise ValueError("expected a table of strings")
             return dict(value)
+        if kind is str and isinstance(value, list):  # e.g. trusted_proxies = ["10.0.0.0/8", ...]
+            return ", ".join(str(v) for v in value)
         return kind(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"setting {name!r}: {exc}") from None

@@ -36,7 +36,7 @@ class EmbeddedServer:
 
         config = uvicorn.Config(
             create_app(self.database_url), host="127.0.0.1", port=self.port,
-            log_level="warning", access_log=False, lifespan="off",
+            log_level="warning", access_log=False, lifespan="off", proxy_headers=False,
             timeout_graceful_shutdown=1,  # open long polls must not hold up a stop
         )
         self._server = uvicorn.Server(config)

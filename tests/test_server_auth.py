@@ -70,6 +70,8 @@ ENDPOINTS = [
     ("GET", "/v1/board", None, None),
     ("GET", "/v1/board/cases", {"metric": "volume"}, None),
     ("GET", f"/v1/cases/{CASE_NO}/callers", None, None),
+    ("GET", "/v1/audit", None, None),
+    ("GET", "/v1/audit/changes", None, None),
 ]
 PUBLIC = {("POST", "/v1/auth/login")}
 ENDPOINT_IDS = [f"{m} {p}" for m, p, _, _ in ENDPOINTS]
@@ -233,7 +235,7 @@ def test_login_is_throttled_per_address(shared_server) -> None:
 
 # --- roles --------------------------------------------------------------------
 
-ADMIN_ONLY = [e for e in ENDPOINTS if e[1].startswith("/v1/users")] + [
+ADMIN_ONLY = [e for e in ENDPOINTS if e[1].startswith(("/v1/users", "/v1/audit"))] + [
     ("POST", "/v1/reference/categories", None, {"items": []}),
 ]
 
