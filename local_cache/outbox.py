@@ -108,6 +108,15 @@ class OutboxMixin:
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def pending_wire(self, limit: int = 500) -> list[tuple[str, str]]:
+        """Like :meth:`pending_events`, as (event_id, stored wire JSON text)
+        pairs: the pusher sends the text as is, without parsing it again."""
+        return self._conn().execute(
+            f"SELECT event_id, event FROM outbox o WHERE state = 'pending' AND NOT {_HELD} "
+            "ORDER BY id LIMIT ?",
+            (limit,),
+        ).fetchall()
+
     def mark_attempt(self, event_ids: list[str]) -> None:
         """Count a send attempt (call just before pushing these events)."""
         now = now_epoch()

@@ -242,6 +242,19 @@ class ServerClient:
             raise ServerUnavailable("the server's push answer does not match the events sent")
         return answer
 
+    def push_wire(self, events: list[tuple[str, str]]) -> PushResponse:
+        """Send (event_id, wire JSON text) pairs as stored in the outbox, without
+        parsing and re-serialising them (they were validated when recorded; the
+        server validates them again). A 422 says some event is not valid."""
+        body = '{"protocol":1,"events":[' + ",".join(text for _, text in events) + "]}"
+        answer = self._request(
+            "POST", "/v1/events", PushResponse,
+            content=body.encode(), extra_headers={"Content-Type": "application/json"},
+        )
+        if {r.event_id for r in answer.results} != {event_id for event_id, _ in events}:
+            raise ServerUnavailable("the server's push answer does not match the events sent")
+        return answer
+
     def changes(self, cursor: str, limit: int = 500, wait: float = 0) -> ChangesResponse:
         params = {"cursor": cursor, "limit": limit, "wait": wait}
         return self._request("GET", "/v1/changes", ChangesResponse, params=params, timeout=wait + self.timeout)

@@ -340,40 +340,43 @@ class SyncEngine:
     # --- the work ----------------------------------------------------------
 
     def _push_all(self, cache: Any, client: ServerClient, run: _Run) -> None:
+        """Send the outbox in order, a batch at a time, as the stored wire JSON
+        (validated when it was recorded; a 422 makes the seat check each one)."""
         with self._push_lock:
             client.token = self._token
             size = self.push_batch
             while not run.stopped:
-                batch = self._valid_only(cache, cache.pending_events(size))
-                if batch is None:
-                    continue  # invalid ones were set aside; look again
+                batch = cache.pending_wire(size)
                 if not batch:
                     self._channel("push", None, "")  # nothing (more) to send: no push problem
                     return
-                cache.mark_attempt([e.event_id for e in batch])
+                cache.mark_attempt([event_id for event_id, _ in batch])
                 self._update(syncing=True)
                 try:
-                    answer = client.push(batch)
+                    answer = client.push_wire(batch)
                 except RequestRefused as exc:
                     if exc.status == 413 and len(batch) > 1:
                         size = max(1, len(batch) // 2)  # too big a body: smaller batches
                         continue
                     if exc.status == 413:  # one change larger than the server takes
-                        cache.mark_results([{"event_id": batch[0].event_id, "status": "rejected",
+                        cache.mark_results([{"event_id": batch[0][0], "status": "rejected",
                                              "reason": f"too large for the server: {exc.message}"}])
                         continue
                     if exc.status != 422:
                         raise  # not about the events (e.g. 403, 404): keep them, try later
-                    # The server refused the batch as a whole: find the bad event(s)
-                    # one by one, and keep them as rejected with the server's reason.
-                    self._push_singly(cache, client, batch, run)
+                    # The server refused the batch as a whole: set aside what the seat
+                    # itself finds invalid, else find the bad event(s) one by one and
+                    # keep them as rejected with the server's reason.
+                    valid = self._valid_only(cache, batch)
+                    if valid is not None:
+                        self._push_singly(cache, client, valid, run)
                     continue
                 finally:
                     self._update(syncing=False)
-                cache.mark_results([r.model_dump() for r in answer.results])
+                cache.mark_results(answer.results)
                 self._contact(cache, "push")
 
-    def _valid_only(self, cache: Any, batch: list[dict]) -> list[Any] | None:
+    def _valid_only(self, cache: Any, batch: list[tuple[str, str]]) -> list[Any] | None:
         """*batch* as wire models if every event passes; else set the invalid
         ones aside as rejected (they could never be sent) and return None."""
         from pydantic import ValidationError
@@ -381,12 +384,12 @@ class SyncEngine:
         from .protocol import EventIn, describe_validation_error
 
         good, bad = [], []
-        for event in batch:
+        for event_id, text in batch:
             try:
-                good.append(EventIn.model_validate(event))
+                good.append(EventIn.model_validate_json(text))
             except ValidationError as exc:
                 reason = f"not a valid change (seat side): {describe_validation_error(exc)}"
-                bad.append({"event_id": event.get("event_id"), "status": "rejected", "reason": reason})
+                bad.append({"event_id": event_id, "status": "rejected", "reason": reason})
         if not bad:
             return good
         if not cache.mark_results(bad)["problems"]:
