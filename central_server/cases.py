@@ -37,7 +37,9 @@ from operator_tui.domain import (
 )
 from operator_tui.protocol import EventIn, EventOut, PushResult, encode_cursor, event_mark
 
-from .accounts import _seat_for
+from operator_tui.privacy import mask_phone
+
+from .accounts import _seat_for, audit
 from .db import Database, Tx
 from .reference import ReferenceCheck
 
@@ -189,6 +191,10 @@ class CaseStore:
         )
         calendar = refs.calendar(self.tz) if new.status in _WITH_DEADLINES else None
         _save_state(tx, new, created=state is None, columns=case_columns(new, calendar, self.near))
+        if ev.type == EventType.PHONE_REVEALED:  # in the same transaction: one audit row per reveal
+            audit(tx, actor.operator_id, "phone_reveal", ev.case_no, phone=mask_phone(new.phone),
+                  event_id=ev.event_id, seat_no=actor.seat_no, role=str(actor.role),
+                  client_time=clock.iso(ev.client_time))
         if ev.type == EventType.CALLBACK:
             tx.execute(
                 "INSERT INTO callback_outcomes (seq, case_no, at, outcome) VALUES (?, ?, ?, ?)",

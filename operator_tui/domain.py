@@ -77,6 +77,7 @@ class EventType(StrEnum):
     REOPENED = "reopened"
     MERGED = "merged"
     NOTE = "note"
+    PHONE_REVEALED = "phone_revealed"  # someone saw the full number: changes no field
 
 
 class ReturnReason(StrEnum):
@@ -309,6 +310,14 @@ def apply_event(state: CaseState | None, event: Event) -> CaseState:
     assert state is not None
     new = CaseState.from_dict(state.to_dict())
     s = state.status
+    if t == EventType.PHONE_REVEALED:
+        # Only recorded (history, audit): allowed in any status, merged and
+        # closed too, and leaves updated_at alone, so a look at a case does not
+        # reset its callback wait or move it in the lists.
+        _require(may_see(state, actor), "not your case")
+        _require(bool(state.phone), f"case {state.case_no} has no phone number")
+        new.version += 1
+        return new
     if t != EventType.NOTE:
         _require(s != CaseStatus.MERGED, f"case {state.case_no} was merged into {state.merged_into}")
     if t == EventType.NOTE:

@@ -208,6 +208,11 @@ class NotePayload(Strict):
     text: Annotated[str, StringConstraints(min_length=1, max_length=TEXT_MAX), AfterValidator(clean_field)]
 
 
+class PhoneRevealedPayload(Strict):
+    """Someone was shown the case's full phone number (nothing else is sent:
+    the server records the masked number in its audit log itself)."""
+
+
 PAYLOADS: dict[EventType, type[Strict]] = {
     EventType.CREATED: CreatedPayload,
     EventType.EDITED: EditedPayload,
@@ -221,6 +226,7 @@ PAYLOADS: dict[EventType, type[Strict]] = {
     EventType.REOPENED: ReopenedPayload,
     EventType.MERGED: MergedPayload,
     EventType.NOTE: NotePayload,
+    EventType.PHONE_REVEALED: PhoneRevealedPayload,
 }
 
 

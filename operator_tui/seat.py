@@ -18,6 +18,7 @@ from . import clock
 from .client import ServerClient
 from .credentials import TokenStore
 from .domain import DISTRICTS, Actor, CaseState, Event, EventType, ResolveMode, Role, apply_event
+from .privacy import Reveals
 from .protocol import EventIn, OperatorInfo, normalize_phone
 from .routing import deadline, propose_department
 from .sync import SyncEngine, SyncStatus
@@ -57,6 +58,7 @@ class Seat:
         self.engine = SyncEngine(paths.cache, server_url, stored.get("token", ""), window_days=window_days)
         self._categories_index: Any = None
         self._kb: tuple[int, list[dict[str, Any]]] | None = None
+        self.reveals = Reveals()  # numbers shown in full for a while (privacy.py)
 
     # --- session -----------------------------------------------------------
 
@@ -107,6 +109,7 @@ class Seat:
         self.tokens.forget()
         self.engine.set_token("")
         self.operator = None
+        self.reveals.clear()
 
     def start(self) -> None:
         self.engine.start()
@@ -317,6 +320,23 @@ class Seat:
             self.note_category_use(new.category_code)
         self.engine.wake()
         return new
+
+    def reveal_phone(self, case_no: str) -> bool:
+        """Show *case_no*'s full number for a while, recording a ``phone_revealed``
+        event (history and the server's audit log, sent by the outbox like any
+        change). While it is shown, calling again hides it and records nothing;
+        returns True when the number is shown now. Raises like :meth:`record`.
+        """
+        if self.reveals.shown(case_no):
+            self.reveals.hide(case_no)
+            return False
+        self.record(case_no, EventType.PHONE_REVEALED, {})
+        self.reveals.reveal(case_no)
+        return True
+
+    def phone_shown(self, case_no: str) -> bool:
+        """True while *case_no*'s number is revealed on this seat."""
+        return self.reveals.shown(case_no)
 
     def create_case(self, case_no: str, fields: dict[str, Any], *, draft_id: str | None = None,
                     started_at: str = "") -> CaseState:
