@@ -255,6 +255,14 @@ def open311_router(db: Database) -> APIRouter:
             return "service_requests", "request", [{"service_request_id": case_no, "token": token}]
         return answer(fmt, request, None, jurisdiction_id, build)
 
+    @router.get("/{path:path}", include_in_schema=False)
+    def unknown(path: str) -> Response:
+        """Anything else under /open311/v2 (an id with a '/', a typo): the
+        specification's 404 document, in the format the path asks for."""
+        fmt = "json" if path.endswith(".json") else "xml"
+        return render_error(fmt, Open311Error(404, f"there is no resource {_shown(path)} under /open311/v2"
+                                                   " (discovery.json lists them)"))
+
     def _request_out(row: dict[str, Any], state: Any, lang: str) -> dict[str, Any]:
         return {
             "service_request_id": state.case_no,

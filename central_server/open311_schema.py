@@ -131,6 +131,11 @@ _FORM_SCHEMA = {
     "type": "object",
     "properties": {name: {"type": "string"} for name in POST_FIELDS},
     "required": ["api_key", "service_code"],
+    "anyOf": [  # a location: coordinates, an address, or an address id (empty counts as absent)
+        {"required": ["lat", "long"], "properties": {"lat": {"minLength": 1}, "long": {"minLength": 1}}},
+        {"required": ["address_string"], "properties": {"address_string": {"minLength": 1}}},
+        {"required": ["address_id"], "properties": {"address_id": {"minLength": 1}}},
+    ],
     "additionalProperties": {
         "type": "string",
         "description": "attribute[CODE]=value, or attribute[CODE][]=value once per value",

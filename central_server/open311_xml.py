@@ -130,7 +130,7 @@ def _multipart(content_type: str, body: bytes) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        if not name:
+        if name is None:  # name="" is a field like "=x" in a URL-encoded body: kept, and ignored
             raise Open311Error(400, "a multipart part has no name")
         if part.get_filename() is not None:
             raise Open311Error(400, "files cannot be uploaded here; give a media_url instead")
