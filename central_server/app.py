@@ -224,12 +224,10 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
     def put_reference(kind: str, body: ReferenceUpload, who: Authed, request: Request) -> ReferenceResponse:
         require(who, {Role.ADMIN}, "change reference data")
         try:
-            version = reference.put(kind, body.items, body.delete)
+            version = reference.put(kind, body.items, body.delete, by=who.operator_id,
+                                    ip=_client_ip(request))  # audited there
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
-        with db.transaction() as tx:
-            audit(tx, who.operator_id, "reference_put", kind, _client_ip(request),
-                  items=len(body.items), deleted=len(body.delete))
         return ReferenceResponse(kind=kind, version=version, items=[])
 
     @app.get("/v1/users", response_model=UserList)
@@ -260,6 +258,9 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
 
     app.include_router(board_router(db))
     register_audit(app, db, accounts)  # /v1/audit, /v1/audit/changes (admin)
+    from .export_api import register_export  # /v1/export/cases.csv (supervisor, admin, department)
+
+    register_export(app, db, accounts)
     return app
 
 

@@ -17,6 +17,7 @@ from operator_tui import workdays
 from operator_tui.domain import CaseState, EventType, Rejected
 from operator_tui.protocol import REFERENCE_KINDS, ReferenceItem, describe_validation_error
 
+from .accounts import audit, cli_actor
 from .db import Database, Tx
 
 KEY_FIELD = "id"  # routing and kb items are keyed by id; holidays by date; the others by code
@@ -34,8 +35,11 @@ class ReferenceStore:
     def __init__(self, db: Database):
         self.db = db
 
-    def put(self, kind: str, items: list[dict[str, Any]], delete: list[str] = ()) -> int:
-        """Validate and upsert *items* (and tombstone *delete*); return the new version."""
+    def put(self, kind: str, items: list[dict[str, Any]], delete: list[str] = (), *,
+            by: str = "", ip: str = "") -> int:
+        """Validate and upsert *items* (and tombstone *delete*); return the new version.
+
+        Audited as done *by* (default: the command line's user)."""
         model = _model(kind)
         checked: list[dict[str, Any]] = []
         for number, raw in enumerate(items):
@@ -54,6 +58,8 @@ class ReferenceStore:
                 rows,
             )
             tx.set_counter("reference_version", version)
+            audit(tx, by or cli_actor(), "reference_put", kind, ip, items=len(checked), deleted=len(delete),
+                  version=version)
         return version
 
     def since(self, kind: str, since_version: int, limit: int) -> tuple[int, list[ReferenceItem], bool]:

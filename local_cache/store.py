@@ -30,6 +30,7 @@ from ._rows import OPEN_STATES, dumps, now_key, utc_key
 from .cases import CasesMixin
 from .errors import (
     CacheClosedError,
+    CacheError,
     CaseNumbersExhaustedError,
     PendingChangesError,
     SeatUnknownError,
@@ -291,13 +292,20 @@ class LocalCache(CasesMixin, OutboxMixin, SearchMixin, ReferenceMixin):
     # --- personal data -----------------------------------------------------------
 
     def wipe_personal_data(self, *, discard_drafts: bool = False) -> None:
-        """Delete every case, event, outbox row and (with *discard_drafts*) draft.
+        """Delete every case, event, outbox row, draft and the case search index.
 
         Refuses with PendingChangesError while changes are unsent or unresolved
         (pending, rejected, conflict), and while drafts exist unless
-        *discard_drafts*. Keeps reference data, the seat number and the case
-        number counters (numbers are never reused); resets the pull cursor.
-        Deleted pages are zeroed (secure_delete) and the WAL is truncated.
+        *discard_drafts*. Keeps reference data (categories, KB...), the seat
+        number and the case number counters (numbers are never reused);
+        forgets the pull cursor (the next login fetches again) and which
+        operator was logged in.
+
+        Nothing of the deleted data is left on disk: deleted pages are zeroed
+        (secure_delete), the file is rebuilt without free pages (VACUUM) and
+        the WAL is truncated to zero bytes. Raises CacheError if another
+        connection's open read keeps the WAL from being emptied (then call
+        again when it is done; the rows are gone already).
         """
         with self._tx() as c:
             open_items = c.execute(
@@ -318,4 +326,16 @@ class LocalCache(CasesMixin, OutboxMixin, SearchMixin, ReferenceMixin):
             for table in ("cases", "events", "outbox", "drafts"):
                 c.execute(f"DELETE FROM {table}")
             self._set_state_value(c, "cursor", "")
-        self.checkpoint()
+            c.execute("DELETE FROM sync_state WHERE key IN ('operator_id', 'role')")
+        self.scrub_free_space()
+
+    def scrub_free_space(self) -> None:
+        """Rebuild the file without free pages (VACUUM) and empty the WAL."""
+        conn = self._conn()
+        conn.execute("VACUUM")
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            raise CacheError(
+                f"the cache {self._path} is in use by another program, so its journal still holds "
+                "deleted data; close it and try again"
+            )

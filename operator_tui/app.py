@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from operator_tui import i18n
 from operator_tui.i18n import N_, _
 from operator_tui.sync import SyncStatus
+from screens.logout import LogoutActions
 from screens.status_bar import SeatInfo, StatusBar
 
 STATUS_SECONDS = 0.5
@@ -50,7 +51,7 @@ def _action_help(node: Any, binding: Binding) -> str:
     return _(binding.description)
 
 
-class OperatorApp(App[None]):
+class OperatorApp(LogoutActions, App[None]):
     """The operator's workstation for one :class:`~operator_tui.seat.Seat`."""
 
     TITLE = "operator-tui"
@@ -68,6 +69,8 @@ class OperatorApp(App[None]):
                 tooltip=N_("Quit; asks first when a draft is open (the draft is kept either way)")),
         Binding("f9", "login", N_("Log in"), id="app.login", show=False,
                 tooltip=N_("Log in again (the outbox is kept and sent after login)")),
+        Binding("f10", "logout", N_("Log out"), id="app.logout", show=False,
+                tooltip=N_("Log out and wipe this seat's copy of the cases (refused while changes or drafts wait)")),
         Binding("f12", "toggle_language", N_("中文/English"), id="app.toggle_language", show=False,
                 tooltip=N_("Switch the screens between Chinese and English")),
         Binding("f4", "callbacks", "Callbacks", id="app.callbacks", show=False),
@@ -229,6 +232,9 @@ class OperatorApp(App[None]):
             return None
         if action == "login":
             return self.seat.operator is not None and not self.login_open
+        if action == "logout":  # from a home or list screen, not from inside a form
+            return (self.seat.operator is not None and not self.login_open
+                    and screen_name in (*LIST_HOMES, "DeskScreen"))
         return True
 
     def action_new_case(self) -> None:

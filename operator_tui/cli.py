@@ -13,8 +13,10 @@ from typing import Annotated, Optional
 import typer
 
 from .apikeys_cli import apikeys_app  # sub-apps import only typer at load
+from .audit_cli import audit_app
 from .calendar_cli import calendar_app
 from .cli_common import DatabaseOpt, database_url
+from .export_cli import export_app
 from .sync_cli import sync_app
 
 app = typer.Typer(
@@ -29,6 +31,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(sync_app, name="sync", help="The seat's outbox and sync state.")
 app.add_typer(apikeys_app, name="apikeys", help="Open311 API keys (admin).")
 app.add_typer(calendar_app, name="calendar", help="The holiday calendar (admin).")
+app.add_typer(export_app, name="export", help="Cases as CSV from the central server (supervisor, admin).")
+app.add_typer(audit_app, name="audit", help="The audit log and change history (admin).")
 
 
 
@@ -203,6 +207,19 @@ def run(
     from .launch import run as run_app
 
     run_app(server)
+
+
+@app.command()
+def logout(
+    server: Annotated[Optional[str], typer.Option("--server", "-s", help="central server URL (default: from config)")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+) -> None:
+    """Log this seat out: wipe its cached cases, revoke and forget the token.
+
+    Refused while changes or drafts would be lost."""
+    from .logout_cli import logout as run_logout
+
+    run_logout(server, yes)
 
 
 @app.command()

@@ -230,6 +230,18 @@ class ServerClient:
         self.token = answer.token
         return answer
 
+    def logout(self) -> None:
+        """Revoke this client's token on the server (POST /v1/auth/logout answers 204)."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            response = self._http.post("/v1/auth/logout", headers=headers)
+        except httpx.HTTPError as exc:
+            raise ServerUnavailable(f"cannot reach {self.base_url}: {type(exc).__name__}: {exc}") from None
+        if response.status_code == 401:
+            raise LoginRequired(_message(response))
+        if response.status_code != 204:
+            raise ServerUnavailable(f"{self.base_url} answered {response.status_code} {response.reason_phrase}")
+
     def push(self, events: list[Any]) -> PushResponse:
         """Send *events* (EventIn models, or dicts that are validated here)."""
         body = PushRequest(events=[e if isinstance(e, EventIn) else EventIn.model_validate(e) for e in events])

@@ -104,12 +104,36 @@ class Seat:
         self.engine.set_token(answer.token)
         return answer.operator
 
-    def logout(self) -> None:
-        """Forget the token (the cache and its outbox stay)."""
-        self.tokens.forget()
+    def logout_blockers(self) -> Any:
+        """What keeps this seat from logging out (operator_tui.logout.Blockers)."""
+        from .logout import blockers
+
+        return blockers(self.cache)
+
+    def logout(self) -> Any:
+        """Revoke and forget the token and wipe the cache of personal data
+        (operator_tui.logout); returns its LogoutResult. Call from a worker:
+        it may wait a few seconds for the server.
+
+        Raises local_cache.PendingChangesError, changing nothing, while
+        changes or drafts would be lost.
+        """
+        from .logout import log_out
+
+        was_running = self.engine.running
+        self.engine.stop()  # no pull may bring cases back while wiping
+        try:
+            result = log_out(self.cache, self.tokens, self.server_url)
+        except BaseException:
+            if was_running:
+                self.engine.start()
+            raise
         self.engine.set_token("")
         self.operator = None
         self.reveals.clear()
+        if was_running:
+            self.engine.start()  # idle until the next login
+        return result
 
     def start(self) -> None:
         self.engine.start()
