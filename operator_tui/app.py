@@ -69,7 +69,7 @@ class OperatorApp(LogoutActions, App[None]):
                 tooltip=N_("Quit; asks first when a draft is open (the draft is kept either way)")),
         Binding("f9", "login", N_("Log in"), id="app.login", show=False,
                 tooltip=N_("Log in again (the outbox is kept and sent after login)")),
-        Binding("f10", "logout", N_("Log out"), id="app.logout", show=False,
+        Binding("ctrl+o", "logout", N_("Log out"), id="app.logout", show=False,
                 tooltip=N_("Log out and wipe this seat's copy of the cases (refused while changes or drafts wait)")),
         Binding("f12", "toggle_language", N_("中文/English"), id="app.toggle_language", show=False,
                 tooltip=N_("Switch the screens between Chinese and English")),

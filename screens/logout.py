@@ -1,4 +1,4 @@
-"""Logging out in the app: the F10 action, its confirmation, and the way
+"""Logging out in the app: the Ctrl+O action, its confirmation, and the way
 back to the login screen (the work itself is operator_tui/logout.py)."""
 
 from __future__ import annotations

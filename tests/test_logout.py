@@ -2,7 +2,7 @@
 is revoked and forgotten and no personal data is left anywhere in the cache
 files (searched in the raw bytes of the file, its -wal and -shm); a shared
 seat's next operator logs in and gets the cases again. Seat API and CLI
-against a real server process on loopback; the app's F10 is in
+against a real server process on loopback; the app's Ctrl+O is in
 tests/test_tui_logout.py."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""F10 logs out in the app: refused with the count while changes wait,
+"""Ctrl+O logs out in the app: refused with the count while changes wait,
 asks first, then wipes the seat and goes back to the login screen, where
 the next operator logs in and the seat fetches the cases again (Pilot,
 real server process on loopback; the sync engine's threads are not started,
@@ -43,7 +43,7 @@ async def test_f10_refuses_then_confirms_wipes_and_returns_to_login(server, tmp_
         await wait_idle(pilot)
         assert isinstance(app.screen, HomeScreen)
 
-        await pilot.press("f10")
+        await pilot.press("ctrl+o")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)  # refused, nothing asked
         refusal = messages(app)[-1]
@@ -51,7 +51,7 @@ async def test_f10_refuses_then_confirms_wipes_and_returns_to_login(server, tmp_
         assert seat.operator is not None and seat.case(case_no)
 
         assert seat.engine.sync_once().online and seat.cache.outbox_depth() == 0
-        await pilot.press("f10")
+        await pilot.press("ctrl+o")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmLogoutScreen)
         assert "wiped from the disk" in str(app.screen.query_one("#logout-message").render())
@@ -59,7 +59,7 @@ async def test_f10_refuses_then_confirms_wipes_and_returns_to_login(server, tmp_
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen) and seat.operator is not None
 
-        await pilot.press("f10", "y")
+        await pilot.press("ctrl+o", "y")
         await wait_idle(pilot)
         assert isinstance(app.screen, LoginScreen) and len(app.screen_stack) == 2
         assert "Logged out. This seat's copy of the cases was wiped." in messages(app)
@@ -92,7 +92,7 @@ async def test_logout_is_in_help_and_the_palette_but_not_inside_a_form(server, t
         await wait_idle(pilot)
         assert type(app.screen).__name__ == "CaseFormScreen"
         assert "Log out" not in [c.title for c in app.get_system_commands(app.screen)]
-        await pilot.press("f10")
+        await pilot.press("ctrl+o")
         await pilot.pause()
         assert type(app.screen).__name__ == "CaseFormScreen" and seat.operator is not None
     seat.close()
@@ -103,10 +103,10 @@ async def test_typed_draft_blocks_logout(server, tmp_path) -> None:
     seat.login("op1", PASSWORD)
     draft_id, case_no = seat.new_draft()
     seat.save_draft(draft_id, {"description": "caller still on the line"}, case_no)
-    app = OperatorApp(seat, language="en", keymap={"app.logout": "ctrl+o"})
+    app = OperatorApp(seat, language="en", keymap={"app.logout": "f11"})
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot)
-        await pilot.press("ctrl+o")  # remapped
+        await pilot.press("f11")  # remapped
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         assert "1 draft case is not recorded yet" in messages(app)[-1]
