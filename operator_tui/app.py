@@ -19,7 +19,7 @@ from textual.screen import ModalScreen, Screen
 
 from operator_tui import i18n
 from operator_tui.i18n import N_, _
-from operator_tui.sync import SyncStatus
+from operator_tui.sync_status import SyncStatus
 from screens.logout import LogoutActions
 from screens.status_bar import SeatInfo, StatusBar
 
@@ -73,15 +73,18 @@ class OperatorApp(LogoutActions, App[None]):
                 tooltip=N_("Log out and wipe this seat's copy of the cases (refused while changes or drafts wait)")),
         Binding("f12", "toggle_language", N_("中文/English"), id="app.toggle_language", show=False,
                 tooltip=N_("Switch the screens between Chinese and English")),
-        Binding("f4", "callbacks", "Callbacks", id="app.callbacks", show=False),
-        Binding("f2", "extensions", "Extensions", id="app.extensions", show=False),
-        Binding("ctrl+b", "board", "Board", id="app.board", show=False),
+        Binding("f4", "callbacks", N_("Callbacks"), id="app.callbacks", show=False,
+                tooltip=N_("Call citizens back about resolved cases")),
+        Binding("f2", "extensions", N_("Extensions"), id="app.extensions", show=False,
+                tooltip=N_("Approve or refuse the departments' extension requests")),
+        Binding("ctrl+b", "board", N_("Board"), id="app.board", show=False,
+                tooltip=N_("The supervisor's live board (volume, categories, hot spots, deadlines, rates)")),
         Binding("f10", "dispatch_queue", N_("To dispatch"), id="app.dispatch_queue", show=False,
                 tooltip=N_("Cases from the other channels and returned cases, to categorise and dispatch")),
     ]
 
     def __init__(self, seat: Any, *, keymap: dict[str, str] | None = None, language: str = "zh",
-                 callback_tries: int = 3) -> None:
+                 callback_tries: int = 3, start_sync: bool = False) -> None:
         super().__init__()
         from operator_tui.config import ConfigError
 
@@ -94,6 +97,7 @@ class OperatorApp(LogoutActions, App[None]):
         self.user_keymap = dict(keymap or {})
         self._seat_info: SeatInfo | None = None
         self._relogin_snoozed_until = 0.0
+        self.start_sync = start_sync  # start the seat's sync engine after the first frame
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
 
@@ -108,6 +112,12 @@ class OperatorApp(LogoutActions, App[None]):
             self._land_on_board()
         else:
             self.push_screen(LoginScreen(self.seat), self._after_first_login)
+
+    def on_ready(self) -> None:
+        """The first frame is on screen: now load and start the sync engine
+        (httpx, the wire models, two threads) in a worker thread."""
+        if self.start_sync:
+            self.run_worker(self.seat.start, thread=True, name="start-sync", group="start-sync")
 
     def _after_first_login(self, operator: Any) -> None:
         self._seat_info = None

@@ -1,7 +1,8 @@
 """Opening the operator app on a seat: ``operator-tui run`` and the demo.
 
-The seat's sync engine starts before the first frame (two daemon threads; no
-network wait here); everything heavy happens in workers after the app is up.
+The seat's sync engine starts after the first frame (the app starts it in a
+worker: its imports alone took a third of a second before the screen came);
+everything heavy happens in workers after the app is up.
 """
 
 from __future__ import annotations
@@ -23,13 +24,12 @@ def open_seat(server_url: str, data_dir: Path | None = None, *, cfg: Any = None,
 
 
 def run_app(seat: Any, cfg: Any = None) -> None:
-    """Start the seat's sync engine, run the app until it quits, close the seat."""
+    """Run the app (it starts the seat's sync engine) until it quits, close the seat."""
     from .app import OperatorApp
 
     cfg = cfg or config_mod.load()
     try:
-        seat.start()
-        OperatorApp(seat, keymap=cfg.keymap, language=cfg.language).run()
+        OperatorApp(seat, keymap=cfg.keymap, language=cfg.language, start_sync=True).run()
     finally:
         seat.close()
 

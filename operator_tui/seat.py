@@ -9,20 +9,47 @@ except :meth:`Seat.login`, which is called from a worker.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import clock
-from .client import ServerClient
 from .credentials import TokenStore
 from .domain import DISTRICTS, Actor, CaseState, Event, EventType, ResolveMode, Role, apply_event
 from .privacy import Reveals
-from .protocol import EventIn, OperatorInfo, normalize_phone
 from .routing import deadline, propose_department
-from .sync import SyncEngine, SyncStatus
+from .sync_status import SyncStatus
 from .urgency import suggest_urgency
+
+if TYPE_CHECKING:
+    from .protocol import OperatorInfo
+    from .sync import SyncEngine
+
+# httpx and the wire models (pydantic) load with the sync engine and the first
+# change, not before the first frame: see Seat.engine and launch.run_app.
+
+
+@dataclass(frozen=True)
+class SeatOperator:
+    """Who is logged in at the seat: the stored session's operator (the same
+    fields as protocol.OperatorInfo, without loading the wire models)."""
+
+    operator_id: str
+    name: str
+    role: Role
+    department: str | None = None
+    active: bool = True
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "SeatOperator | None":
+        """From a stored or answered OperatorInfo dict; None if it is not one."""
+        try:
+            return cls(str(data["operator_id"]), str(data.get("name") or ""), Role(data["role"]),
+                       data.get("department") or None, bool(data.get("active", True)))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
 
 
 @dataclass(frozen=True)
@@ -52,10 +79,13 @@ class Seat:
         if not self.cache.get_state("seat_key", ""):
             self.cache.set_state("seat_key", uuid.uuid4().hex)
         stored = self.tokens.load() or {}
-        self.operator: OperatorInfo | None = (
-            OperatorInfo.model_validate(stored["operator"]) if stored.get("operator") else None
+        self.operator: SeatOperator | None = (
+            SeatOperator.from_dict(stored["operator"]) if stored.get("operator") else None
         )
-        self.engine = SyncEngine(paths.cache, server_url, stored.get("token", ""), window_days=window_days)
+        self._token = str(stored.get("token", ""))
+        self._window_days = window_days
+        self._engine: SyncEngine | None = None
+        self._engine_lock = threading.Lock()
         self._categories_index: Any = None
         self._kb: tuple[int, list[dict[str, Any]]] | None = None
         self.reveals = Reveals()  # numbers shown in full for a while (privacy.py)
@@ -63,15 +93,28 @@ class Seat:
     # --- session -----------------------------------------------------------
 
     @property
+    def engine(self) -> SyncEngine:
+        """The sync engine, made on first use (it loads httpx and the wire models)."""
+        with self._engine_lock:
+            if self._engine is None:
+                from .sync import SyncEngine
+
+                self._engine = SyncEngine(self.paths.cache, self.server_url, self._token,
+                                          window_days=self._window_days)
+            return self._engine
+
+    @property
     def logged_in(self) -> bool:
         """True when a token is stored (it may have expired: sync will say)."""
-        return self.operator is not None and not self.engine.status.login_required
+        return self.operator is not None and not self.status().login_required
 
     def login(self, operator_id: str, password: str) -> OperatorInfo:
         """Log in over the network (call from a worker thread).
 
         Raises client.LoginRequired / RequestRefused / ServerUnavailable.
         """
+        from .client import ServerClient
+
         client = ServerClient(self.server_url)
         try:
             answer = client.login(operator_id, password, self.cache.get_state("seat_key", ""))
@@ -83,7 +126,7 @@ class Seat:
                     f"{self.operator.operator_id} still has unsent changes on this seat; "
                     "they must log in to send them first"
                 )
-        self.operator = answer.operator
+        self.operator = SeatOperator.from_dict(answer.operator.model_dump(mode="json"))
         return self._after_login(answer)
 
     def _after_login(self, answer: Any) -> OperatorInfo:
@@ -101,6 +144,7 @@ class Seat:
         self.tokens.save(
             {"token": answer.token, "expires_at": answer.expires_at, "operator": answer.operator.model_dump(mode="json")}
         )
+        self._token = answer.token
         self.engine.set_token(answer.token)
         return answer.operator
 
@@ -128,6 +172,7 @@ class Seat:
             if was_running:
                 self.engine.start()
             raise
+        self._token = ""
         self.engine.set_token("")
         self.operator = None
         self.reveals.clear()
@@ -139,7 +184,8 @@ class Seat:
         self.engine.start()
 
     def close(self) -> None:
-        self.engine.stop()
+        if self._engine is not None:
+            self._engine.stop()
         self.cache.close()
 
     @property
@@ -150,7 +196,10 @@ class Seat:
                      int(seat_no) if seat_no else None)
 
     def status(self) -> SyncStatus:
-        return self.engine.status
+        engine = self._engine
+        if engine is None:  # not made yet: what a new engine would say
+            return SyncStatus(login_required=not self._token)
+        return engine.status
 
     # --- reference data ------------------------------------------------------
 
@@ -221,6 +270,8 @@ class Seat:
     @staticmethod
     def normalize_phone(value: str) -> str:
         """E.164 for a typed number; ValueError with a message for people."""
+        from .protocol import normalize_phone
+
         return normalize_phone(value)
 
     # --- knowledge base --------------------------------------------------------
@@ -327,6 +378,8 @@ class Seat:
 
         Raises domain.Rejected or ValueError (invalid payload) without writing.
         """
+        from .protocol import EventIn
+
         current = self.cache.case(case_no)
         state = CaseState.from_dict(current) if current else None
         server = self.cache.server_case(case_no)

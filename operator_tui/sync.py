@@ -31,12 +31,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from . import clock
 from .client import LoginRequired, RequestRefused, ServerClient, ServerUnavailable
+from .sync_status import SyncStatus
 
 log = logging.getLogger(__name__)
 
@@ -49,21 +50,6 @@ PUSH_IDLE_SECONDS = 5.0  # look at the outbox this often even without a wake()
 MIN_POLL_SECONDS = 1.0  # a long poll that comes back empty sooner waits this long
 PERSIST_EVERY_SECONDS = 30.0  # last_success is written to the cache at most this often
 STATUS_KEY = "sync_status"
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """What the status bar shows about the connection and the outbox."""
-
-    online: bool = False
-    offline_since: str = ""
-    syncing: bool = False
-    outbox_depth: int = 0
-    oldest_pending_seconds: float | None = None
-    last_success: str = ""
-    problems: int = 0  # rejected or conflicting changes awaiting a person
-    login_required: bool = False
-    last_error: str = ""
 
 
 class Backoff:

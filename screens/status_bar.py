@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from operator_tui.i18n import _, format_duration, format_time
-from operator_tui.sync import SyncStatus
+from operator_tui.sync_status import SyncStatus
 from operator_tui.text import clean
 
 SEP = ("  │  ", "dim")
