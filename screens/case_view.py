@@ -4,7 +4,9 @@ The cache holds the events it pulled from the change feed and the seat's own;
 cases that arrived in the first snapshot have no events there, so when the
 local log does not cover every version the rest is fetched from the server in
 a worker (never waited for: the local view shows at once, offline it says the
-history is on the server). All case text is shown inert.
+history is on the server). All case text is shown inert. The phone number is
+masked until the operator reveals it with the reveal key (recorded:
+screens/phone_reveal.py).
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ from operator_tui import i18n
 from operator_tui.domain import EventType, Rejected
 from operator_tui.i18n import N_, _, ngettext
 from operator_tui.interpreter import InterpreterMark, on_call
+from operator_tui.privacy import phone_for
 
 from . import vocab
 from . import worklists as wl
 from .inert import cell, inert, inert_line
 from .merged_callers import MergedCallers
-from .rows import STATUS_STYLE, phone_display
+from .phone_reveal import PhoneReveal, reveal_binding
+from .rows import STATUS_STYLE
 from .status_bar import StatusBar
 from .translated import LocalizedFooter
 
@@ -58,7 +62,16 @@ def language_text(case: dict[str, Any]) -> str:
     return text
 
 
-def field_lines(case: dict[str, Any], names: wl.Names) -> tuple[list[Content], list[Content]]:
+def phone_line(case: dict[str, Any], shown: bool) -> Content:
+    """``Phone  138****5678``, or the full number with a note that it is shown."""
+    line = _line(N_("Phone"), phone_for(case.get("phone"), shown), "bold $text-warning" if shown else "")
+    if shown:
+        line = Content.assemble(line, ("  " + _("shown in full, recorded"), "$text-muted"))
+    return line
+
+
+def field_lines(case: dict[str, Any], names: wl.Names,
+                phone_shown: bool = False) -> tuple[list[Content], list[Content]]:
     """The case's fields as (left column, right column) lines, in the UI language."""
     status = str(case.get("status") or "")
     created = wl.local_time(case.get("created_at") or case.get("client_created_at"), with_date=True)
@@ -71,7 +84,7 @@ def field_lines(case: dict[str, Any], names: wl.Names) -> tuple[list[Content], l
         _line(N_("Channel"), vocab.label("channel", case.get("channel"))),
         _line(N_("Appeal type"), vocab.label("appeal_type", case.get("appeal_type"))),
         _line(N_("Language"), language_text(case)),
-        _line(N_("Phone"), phone_display(str(case.get("phone") or ""))),
+        phone_line(case, phone_shown),
         _line(N_("Name"), case.get("name")),
         _line(N_("District"), names.district(str(case.get("district") or ""))),
         _line(N_("Address"), case.get("address")),
@@ -149,7 +162,7 @@ def fetch_history(seat: Any, case_no: str) -> list[dict[str, Any]]:
     return [{**e.model_dump(mode="json"), "local": False, "outbox_state": None} for e in answer.events]
 
 
-class CaseViewScreen(Screen):
+class CaseViewScreen(PhoneReveal, Screen):
     """Every field of one case and its history; Esc goes back."""
 
     CSS_PATH = "case_view.tcss"
@@ -164,6 +177,7 @@ class CaseViewScreen(Screen):
                 tooltip=N_("Mark an interpreter joining or leaving the call (a note on the case)")),
         Binding("ctrl+t", "other_names", N_("Other language"), id="case.other_names",
                 tooltip=N_("Show category, department and district names in the other language")),
+        reveal_binding("case"),
     ]
 
     def __init__(self, seat: Any, case_no: str) -> None:
@@ -256,7 +270,8 @@ class CaseViewScreen(Screen):
         names = self.names or wl.Names()
         case = self.case
         key = (repr(case), len(self.events), [e["event_id"] for e in self.events][-1:],
-               [e.get("outbox_state") for e in self.events], self.history_note, names.language)
+               [e.get("outbox_state") for e in self.events], self.history_note, names.language,
+               self.seat.reveals.state())
         if key == self._shown:
             return
         self._shown = key
@@ -274,7 +289,7 @@ class CaseViewScreen(Screen):
              "$text-warning"),
             ("   " + interpreter_line(interpreter) if interpreter else "", "bold $text-accent"),
         ))
-        left, right = field_lines(case, names)
+        left, right = field_lines(case, names, self.seat.phone_shown(self.case_no))
         self.query_one("#fields-left", Static).update(Content("\n").join(left))
         self.query_one("#fields-right", Static).update(Content("\n").join(right))
         self.query_one("#case-description", Static).update(
@@ -298,6 +313,18 @@ class CaseViewScreen(Screen):
     def action_back(self) -> None:
         """Back to where you came from."""
         self.dismiss()
+
+    def reveal_cases(self) -> list[tuple[str, str]]:
+        """This case, then the callers merged into it (its callback reaches them all)."""
+        if self.case is None:
+            return []
+        group = self.query_one(MergedCallers).group
+        merged = [(c.case_no, c.phone) for c in group.merged] if group and group.master == self.case_no else []
+        return [(self.case_no, str(self.case.get("phone") or "")), *merged]
+
+    def after_reveal(self) -> None:
+        self.load()
+        self.query_one(MergedCallers).refresh_phones()
 
     def action_knowledge_base(self) -> None:
         """Look up the knowledge base for this case."""

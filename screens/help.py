@@ -25,6 +25,8 @@ DESCRIPTIONS = {
     "command_palette": N_("Command palette (every action)"),
     "app.focus_next": N_("Next field"),
     "app.focus_previous": N_("Previous field"),
+    "reveal_phone": N_("Show the caller's full number for 3 minutes (recorded in the case history and the "
+                       "audit log; press again to hide it)"),
 }
 EVERYWHERE = N_("everywhere")
 THIS_SCREEN = N_("this screen")

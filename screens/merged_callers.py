@@ -4,7 +4,8 @@ A burst of calls about one incident becomes one master case with the other
 cases merged into it; the master's view lists those callers (number, phone,
 name, language) from the local cache (:func:`operator_tui.duplicates.callers_of`),
 so the callback can reach all of them. Hidden when nothing was merged into
-the case. Read in a worker on mount and every few seconds while shown.
+the case. Read in a worker on mount and every few seconds while shown. The
+numbers are masked until the case view's reveal key shows them (recorded).
 """
 
 from __future__ import annotations
@@ -18,18 +19,19 @@ from textual.worker import get_current_worker
 
 from operator_tui import duplicates as dup
 from operator_tui.i18n import _, ngettext
+from operator_tui.privacy import phone_for
 
 from . import vocab
 
 from . import worklists as wl
 from .inert import inert_line
-from .rows import phone_display
 
 REFRESH_SECONDS = 3.0
 
 
-def callers_text(group: dup.CallerGroup) -> Content:
-    """A title line, then one line per merged caller."""
+def callers_text(group: dup.CallerGroup, shown: tuple[str, ...] = ()) -> Content:
+    """A title line, then one line per merged caller (numbers of the cases in
+    *shown* in full, the others masked)."""
     from .case_view import language_text
 
     merged = ngettext("{n} case merged into this one", "{n} cases merged into this one",
@@ -42,7 +44,8 @@ def callers_text(group: dup.CallerGroup) -> Content:
         lines.append(Content.assemble(
             "  ", inert_line(caller.case_no, style="bold"),
             "  ", inert_line(wl.local_time(caller.created_at, with_date=True)),
-            "  ", inert_line(phone_display(caller.phone) or _("(no phone)"), style="$text-accent"),
+            "  ", inert_line(phone_for(caller.phone, caller.case_no in shown) or _("(no phone)"),
+                             style="bold $text-warning" if caller.case_no in shown else "$text-accent"),
             "  ", inert_line(caller.name, limit=16),
             "  ", inert_line(vocab.label("channel", caller.channel), style="$text-muted"),
             "  ", inert_line(language, style="$text-muted"),
@@ -63,6 +66,7 @@ class MergedCallers(Static):
         self.seat = seat
         self.case_no = case_no
         self.group: dup.CallerGroup | None = None
+        self.shown: tuple[str, ...] = ()  # revealed case numbers when last drawn
 
     def on_mount(self) -> None:
         self.load()
@@ -87,9 +91,15 @@ class MergedCallers(Static):
             self.show(group)
 
     def show(self, group: dup.CallerGroup) -> None:
-        if group == self.group or not self.is_mounted:
+        shown = self.seat.reveals.state()
+        if (group == self.group and shown == self.shown) or not self.is_mounted:
             return
-        self.group = group
+        self.group, self.shown = group, shown
         mine = group.master == self.case_no and bool(group.merged)
         self.set_class(mine, "-shown")
-        self.update(callers_text(group) if mine else "")
+        self.update(callers_text(group, shown) if mine else "")
+
+    def refresh_phones(self) -> None:
+        """Draw again after a reveal or a hide (and when a reveal runs out)."""
+        if self.group is not None:
+            self.show(self.group)

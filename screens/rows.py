@@ -2,6 +2,8 @@
 
 Every value that came from a caller, the server or the KB goes through
 :func:`screens.inert.cell` / :func:`screens.inert.inert`, never into markup.
+Phone numbers are masked (:mod:`operator_tui.privacy`); only the screens with
+the reveal key show one in full, after recording it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from rich.text import Text
 from textual.content import Content
 
 from operator_tui.i18n import _
+from operator_tui.privacy import dial_form, mask_phone
 
 from . import vocab
 from . import worklists as wl
@@ -32,13 +35,9 @@ STATUS_STYLE = {
 
 
 def phone_display(phone: str) -> str:
-    """An E.164 number as operators dial it (13800138000, 01065123456)."""
-    if not phone or not phone.startswith("+86"):
-        return phone or ""
-    nsn = phone[3:]
-    if (len(nsn) == 11 and nsn.startswith("1")) or nsn.startswith(("400", "800")):
-        return nsn
-    return "0" + nsn
+    """An E.164 number in full, as operators dial it (13800138000, 01065123456):
+    only for a number the operator revealed or is typing."""
+    return dial_form(phone)
 
 
 def status_cell(case: dict[str, Any]) -> Text:
@@ -55,7 +54,7 @@ def case_row(case: dict[str, Any], names: wl.Names, *, today: bool = False) -> t
         cell(case.get("case_no"), style="bold"),
         cell(wl.local_time(when) if today else wl.local_time(when, with_date=True)),
         status_cell(case),
-        cell(phone_display(str(case.get("phone") or ""))),
+        cell(mask_phone(case.get("phone"))),
         cell(names.category(str(case.get("category_code") or "")), limit=16),
         cell(case.get("description"), limit=DESCRIPTION_CELLS),
     )
@@ -67,7 +66,7 @@ def draft_row(draft: dict[str, Any]) -> tuple[Text, ...]:
         cell(draft.get("case_no") or "—", style="bold"),
         cell(wl.local_time(draft.get("started_at"))),
         cell(wl.local_time(draft.get("updated_at"))),
-        cell(phone_display(str(fields.get("phone") or ""))),
+        cell(mask_phone(fields.get("phone"))),
         cell(fields.get("description"), limit=DESCRIPTION_CELLS),
     )
 
@@ -93,10 +92,10 @@ def problem_row(problem: dict[str, Any]) -> tuple[Text, ...]:
     )
 
 
-def _field_value(value: Any) -> str:
+def _field_value(value: Any, name: str = "") -> str:
     if value is None or value == "":
         return _("(empty)")
-    return str(value)
+    return mask_phone(value) if name == "phone" else str(value)
 
 
 def problem_detail(problem: dict[str, Any]) -> Content:
@@ -117,8 +116,8 @@ def problem_detail(problem: dict[str, Any]) -> Content:
     for name in problem.get("conflict_fields") or []:
         parts.append(Content.assemble(
             (f"  {vocab.label('field', name)}: ", "bold"),
-            (_("mine") + " ", "$text-muted"), inert_line(_field_value(mine.get(name)), limit=60),
-            ("   " + _("theirs") + " ", "$text-muted"), inert_line(_field_value(server.get(name)), limit=60),
+            (_("mine") + " ", "$text-muted"), inert_line(_field_value(mine.get(name), name), limit=60),
+            ("   " + _("theirs") + " ", "$text-muted"), inert_line(_field_value(server.get(name), name), limit=60),
         ))
     if server:
         parts.append(Content.assemble(("  " + _("server version") + " ", "$text-muted"),

@@ -33,6 +33,7 @@ EVENT = {
     "reopened": NP_("event", "reopened"),
     "merged": NP_("event", "merged"),
     "note": NP_("event", "note"),
+    "phone_revealed": NP_("event", "viewed the phone number"),
 }
 CHANNEL = {
     "phone": N_("phone"),

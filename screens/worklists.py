@@ -15,6 +15,7 @@ from operator_tui import i18n
 from operator_tui.domain import DISTRICTS
 from operator_tui.i18n import _
 from operator_tui.interpreter import JOINED, parse_note
+from operator_tui.privacy import mask_phone
 
 from . import vocab
 
@@ -200,6 +201,8 @@ def _edited_value(name: str, value: Any, n: Names) -> str:
         return n.district(str(value or ""))
     if name == "language":
         return i18n.language_name(str(value or ""))
+    if name == "phone":  # history and outbox rows never show a number in full
+        return mask_phone(value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return str(value)
@@ -243,4 +246,6 @@ def payload_summary(kind: str, payload: dict[str, Any], names: Names | None = No
     if kind == "note":
         text = str(p.get("text", ""))
         return interpreter_summary(text) or text
+    if kind == "phone_revealed":
+        return _("the full phone number was shown (recorded in the audit log)")
     return ", ".join(f"{k}={v}" for k, v in p.items())
