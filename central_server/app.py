@@ -144,8 +144,8 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
         return _info(who)
 
     @app.post("/v1/events", response_model=PushResponse)
-    def push(body: PushRequest, who: Authed) -> PushResponse:
-        return PushResponse(results=cases.push(who.actor, body.events))
+    def push(body: PushRequest, who: Authed, request: Request) -> PushResponse:
+        return PushResponse(results=cases.push(who.actor, body.events, _client_ip(request)))
 
     @app.get("/v1/changes", response_model=ChangesResponse)
     async def changes(

@@ -56,9 +56,10 @@ class CaseStore:
 
     # --- push --------------------------------------------------------------
 
-    def push(self, actor: Actor, events: list[EventIn]) -> list[PushResult]:
-        """Apply a batch of events from one seat; one answer per event, in order."""
-        return self._apply_batch([(actor, ev, None) for ev in events], check_seat=True)
+    def push(self, actor: Actor, events: list[EventIn], ip: str = "") -> list[PushResult]:
+        """Apply a batch of events from one seat (at address *ip*, for the
+        audit log); one answer per event, in order."""
+        return self._apply_batch([(actor, ev, None) for ev in events], check_seat=True, ip=ip)
 
     def import_history(self, items: list[tuple[Actor, EventIn, str]]) -> list[PushResult]:
         """Apply historic events with the server times given (demo seeding).
@@ -112,7 +113,7 @@ class CaseStore:
         return case_no, result
 
     def _apply_batch(
-        self, items: list[tuple[Actor, EventIn, str | None]], *, check_seat: bool
+        self, items: list[tuple[Actor, EventIn, str | None]], *, check_seat: bool, ip: str = ""
     ) -> list[PushResult]:
         with self.db.transaction() as tx:
             seq = tx.lock_counter("change_seq")
@@ -125,7 +126,7 @@ class CaseStore:
                     results.append(_as_duplicate(seen[ev.event_id]))
                     continue
                 result = self._apply_one(
-                    tx, actor, ev, seq + 1, at or clock.now_iso(), states, refs, check_seat
+                    tx, actor, ev, seq + 1, at or clock.now_iso(), states, refs, check_seat, ip
                 )
                 if result.status == "applied":
                     seq += 1
@@ -144,6 +145,7 @@ class CaseStore:
         states: dict[str, CaseState | None],
         refs: ReferenceCheck,
         check_seat: bool,
+        ip: str = "",
     ) -> PushResult:
         old = tx.one("SELECT seq, version FROM events WHERE event_id = ?", (ev.event_id,))
         if old:
@@ -192,7 +194,7 @@ class CaseStore:
         calendar = refs.calendar(self.tz) if new.status in _WITH_DEADLINES else None
         _save_state(tx, new, created=state is None, columns=case_columns(new, calendar, self.near))
         if ev.type == EventType.PHONE_REVEALED:  # in the same transaction: one audit row per reveal
-            audit(tx, actor.operator_id, "phone_reveal", ev.case_no, phone=mask_phone(new.phone),
+            audit(tx, actor.operator_id, "phone_reveal", ev.case_no, ip, phone=mask_phone(new.phone),
                   event_id=ev.event_id, seat_no=actor.seat_no, role=str(actor.role),
                   client_time=clock.iso(ev.client_time))
         if ev.type == EventType.CALLBACK:

@@ -22,7 +22,7 @@ def revealed(case_no: str, base_version: int = 0) -> dict:
 
 
 def audit_rows(url: str, case_no: str) -> list[dict]:
-    rows = query(url, "SELECT operator_id, action, target, detail FROM audit_log"
+    rows = query(url, "SELECT operator_id, action, target, client_ip, detail FROM audit_log"
                       " WHERE action = 'phone_reveal' AND target = ? ORDER BY id", (case_no,))
     for row in rows:
         row["detail"] = json.loads(row["detail"])
@@ -39,7 +39,7 @@ def test_a_reveal_is_logged_once_with_the_number_masked(shared_server) -> None:
         [again] = op.push(reveal)
         assert again["status"] == "duplicate" and again["seq"] == first["seq"]
     [row] = audit_rows(shared_server.database_url, case_no)
-    assert row["operator_id"] == "op1"
+    assert row["operator_id"] == "op1" and row["client_ip"] == "127.0.0.1"
     assert row["detail"]["phone"] == "138****5678"
     assert row["detail"]["event_id"] == reveal["event_id"] and row["detail"]["seat_no"] == op.seat_no
     everything = query(shared_server.database_url, "SELECT target, detail FROM audit_log")
