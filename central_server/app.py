@@ -44,6 +44,8 @@ from operator_tui.protocol import (
     normalize_phone,
 )
 
+from operator_tui.privacy import mask_phone
+
 from .accounts import Accounts, AuthError, Session, audit
 from .audit_api import register_audit
 from .cases import CaseStore
@@ -204,7 +206,8 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
         except ValueError as exc:
             raise HTTPException(400, f"phone: {exc}") from None
         with db.transaction() as tx:
-            audit(tx, who.operator_id, "caller_lookup", number[:-4] + "****", _client_ip(request))
+            # the same mask as everywhere (privacy.py): two masks of one number must not add up to it
+            audit(tx, who.operator_id, "caller_lookup", mask_phone(number), _client_ip(request))
         return cases.cases_by_phone(number, days, limit)
 
     @app.get("/v1/reference/{kind}", response_model=ReferenceResponse)
