@@ -149,9 +149,6 @@ class Reveals:
             return False
         return True
 
-    def seconds_left(self, case_no: str) -> int:
-        return max(0, int(self._until.get(case_no, 0.0) - self._now() + 0.999)) if self.shown(case_no) else 0
-
     def state(self) -> tuple[str, ...]:
         """The revealed case numbers now (for 'has anything changed' checks)."""
         return tuple(sorted(c for c in list(self._until) if self.shown(c)))
