@@ -20,6 +20,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
 
+from operator_tui.i18n import N_
+
 from . import worklists as wl
 from .board import centre_time, seat_token
 from .inert import inert_line
@@ -58,6 +60,8 @@ class BoardCasesScreen(Screen):
         Binding("escape", "back", "Board", id="board_cases.back"),
         Binding("n", "more", "More cases", id="board_cases.more"),
         Binding("r", "reload", "Reload", id="board_cases.reload"),
+        Binding("x", "export", N_("Export"), id="board_cases.export",
+                tooltip=N_("Save every case behind the number as a CSV file in your downloads folder (audited)")),
     ]
 
     def __init__(self, seat: Any, drill: dict[str, str], title: str, *, at: str = "", days: int = 1,
@@ -100,6 +104,12 @@ class BoardCasesScreen(Screen):
     def action_more(self) -> None:
         """Load the next page of cases."""
         self.load_more()
+
+    def action_export(self) -> None:
+        """Save every case behind the number as a CSV file (audited)."""
+        from .board_export import export_list
+
+        export_list(self, self.drill, self.at, self.days, getattr(self.app, "ui_language", "zh"))
 
     def action_reload(self) -> None:
         """Ask the server for the list again."""
