@@ -11,11 +11,14 @@ Every number is a cell of a table: Enter on it opens the list of the cases
 behind it (:class:`screens.board_cases.BoardCasesScreen`, from
 /v1/board/cases, "as of" the board's time, so the list matches the number),
 and Enter there opens the case. Keys only: Tab moves between the tables,
-1-5 jump to one, r refreshes now, Esc goes back to the work lists.
+1-5 jump to one, r refreshes now, Esc goes back to the work lists. Every
+word, date and number is in the UI language and switches with it
+(``language_changed``: headings, tables and names again, the data stays).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Callable
 
 from textual import on, work
@@ -24,26 +27,35 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import get_current_worker
 
-from operator_tui import clock
+from operator_tui import clock, i18n
+from operator_tui.i18n import N_, _, ngettext
 
 from . import worklists as wl
 from .board_rows import BoardRow, BoardTable, board_tables, hourly_counts
 from .inert import inert_line
 from .status_bar import StatusBar
+from .translated import LocalizedFooter
 
 POLL_SECONDS = 5.0
 KEEP_SECONDS = 60.0  # the last board is written to the cache at most this often
 STATE_KEY = "board.last"
 TABLES = ("rates", "volume", "categories", "hotspots", "deadlines")
 HEADINGS = {
-    "rates": "Rates today",
-    "volume": "Volume today by hour and channel",
-    "categories": "Top categories · today vs last week",
-    "hotspots": "Hot spots · category × district vs 4 weeks",
-    "deadlines": "Deadlines by department",
+    "rates": N_("Rates today"),
+    "volume": N_("Volume today by hour and channel"),
+    "categories": N_("Top categories · today vs last week"),
+    "hotspots": N_("Hot spots · category × district vs 4 weeks"),
+    "deadlines": N_("Deadlines by department"),
+}
+# the sparkline's hours, one mark every 6 cells (a Chinese character takes two)
+AXIS = N_("0h    3h    6h    9h    12h   15h   18h   21h")
+PROBLEMS = {
+    "offline": N_("board needs the server"),
+    "waiting": N_("asking the server…"),
+    "login": N_("board needs the server — log in again (F9)"),
 }
 Fetch = Callable[[], dict[str, Any]]
 
@@ -68,10 +80,18 @@ def centre_time(iso_time: str, timezone: str = "") -> str:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         try:
-            return clock.parse(iso_time).astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+            return i18n.format_time(clock.parse(iso_time).astimezone(ZoneInfo(timezone)))
         except (ValueError, ZoneInfoNotFoundError):
             pass
     return wl.local_time(iso_time)
+
+
+def board_day(day: str) -> str:
+    """The board's day (``2025-11-29``) in the UI language: ``2025年11月29日`` / ``29 Nov 2025``."""
+    try:
+        return i18n.format_date(date.fromisoformat(day))
+    except ValueError:
+        return day
 
 
 def seat_token(seat: Any) -> str:
@@ -81,8 +101,9 @@ def seat_token(seat: Any) -> str:
 class BoardTableWidget(DataTable):
     """One table of the board: a cell cursor, Enter opens the cases behind the number."""
 
-    HELP_WHERE = "on the board"
-    BINDINGS = [Binding("enter", "select_cursor", "Cases behind it", id="board.open")]
+    HELP_WHERE = N_("on the board")
+    BINDINGS = [Binding("enter", "select_cursor", N_("Cases behind it"), id="board.open",
+                        tooltip=N_("The list of the cases behind the number"))]
 
     def __init__(self, table_id: str) -> None:
         super().__init__(id=table_id, cursor_type="cell", zebra_stripes=True)
@@ -121,17 +142,18 @@ class BoardScreen(Screen):
     """The supervisor's board (see the module doc)."""
 
     CSS_PATH = "board.tcss"
-    HELP_TITLE = "Supervisor's board"
+    HELP_TITLE = N_("Supervisor's board")
     AUTO_FOCUS = "#rates"
 
     BINDINGS = [
-        Binding("r", "refresh", "Refresh", id="board.refresh"),
-        Binding("escape", "back", "Work lists", id="board.back"),
-        Binding("1", "focus_table('rates')", "Rates", show=False, id="board.rates"),
-        Binding("2", "focus_table('volume')", "Volume", show=False, id="board.volume"),
-        Binding("3", "focus_table('categories')", "Top categories", show=False, id="board.categories"),
-        Binding("4", "focus_table('hotspots')", "Hot spots", show=False, id="board.hotspots"),
-        Binding("5", "focus_table('deadlines')", "Deadlines", show=False, id="board.deadlines"),
+        Binding("r", "refresh", N_("Refresh"), id="board.refresh", tooltip=N_("Ask the server for the board now")),
+        Binding("escape", "back", N_("Work lists"), id="board.back",
+                tooltip=N_("Back to the work lists (the board stays one key away)")),
+        Binding("1", "focus_table('rates')", N_("Rates"), show=False, id="board.rates"),
+        Binding("2", "focus_table('volume')", N_("Volume"), show=False, id="board.volume"),
+        Binding("3", "focus_table('categories')", N_("Top categories"), show=False, id="board.categories"),
+        Binding("4", "focus_table('hotspots')", N_("Hot spots"), show=False, id="board.hotspots"),
+        Binding("5", "focus_table('deadlines')", N_("Deadlines"), show=False, id="board.deadlines"),
     ]
 
     def __init__(self, seat: Any, *, fetch: Fetch | None = None, poll: float | None = POLL_SECONDS,
@@ -158,24 +180,43 @@ class BoardScreen(Screen):
         yield Static("", id="board-title", markup=False)
         with Horizontal(id="board-body"):
             with Vertical(id="board-left"):
-                yield Static(Content.styled("1 " + HEADINGS["rates"], "bold"), classes="board-heading")
+                yield Static("", id="rates-heading", classes="board-heading", markup=False)
                 yield BoardTableWidget("rates")
                 yield Static("", id="volume-heading", classes="board-heading", markup=False)
                 yield Sparkline([], id="volume-spark")
-                yield Static(Content.styled("0h    3h    6h    9h    12h   15h   18h   21h", "$text-muted"),
-                             id="volume-axis")
+                yield Static("", id="volume-axis", markup=False)
                 yield BoardTableWidget("volume")
             with Vertical(id="board-right"):
-                yield Static(Content.styled("3 " + HEADINGS["categories"], "bold"), classes="board-heading")
+                yield Static("", id="categories-heading", classes="board-heading", markup=False)
                 yield BoardTableWidget("categories")
-                yield Static(Content.styled("4 " + HEADINGS["hotspots"], "bold"), classes="board-heading")
+                yield Static("", id="hotspots-heading", classes="board-heading", markup=False)
                 yield BoardTableWidget("hotspots")
-                yield Static(Content.styled("5 " + HEADINGS["deadlines"], "bold"), classes="board-heading")
+                yield Static("", id="deadlines-heading", classes="board-heading", markup=False)
                 yield BoardTableWidget("deadlines")
         yield StatusBar()
-        yield Footer(compact=True)
+        yield LocalizedFooter(compact=True)
+
+    def show_headings(self) -> None:
+        """``1 Rates today``...: each table's key and heading in the UI language."""
+        for number, table_id in enumerate(TABLES, start=1):
+            heading = Content.styled(f"{number} {_(HEADINGS[table_id])}", "bold")
+            if table_id == "volume" and self.data is not None:
+                total = int((self.data.get("volume") or {}).get("total") or 0)
+                heading = Content.assemble(heading, "   ", ngettext("{n} case", "{n} cases", total).format(
+                    n=i18n.format_number(total)))
+            self.query_one(f"#{table_id}-heading", Static).update(heading)
+        self.query_one("#volume-axis", Static).update(Content.styled(_(AXIS), "$text-muted"))
+
+    def language_changed(self) -> None:
+        """Headings, title, tables and names in the new language (the data and cursors stay)."""
+        try:
+            self.names = wl.load_names(self.seat.cache, i18n.current_language(), self.names)
+        except Exception:  # a closing cache: the codes show until the next answer
+            pass
+        self.show_board()
 
     def on_mount(self) -> None:
+        self.show_headings()
         if self.data is not None:
             self.names = wl.load_names(self.seat.cache, getattr(self.app, "ui_language", "zh"), self.names)
             self.show_board()
@@ -282,20 +323,20 @@ class BoardScreen(Screen):
         data = self.data or {}
         zone = str(data.get("timezone") or "")
         updated = centre_time(self.fetched_at, zone)
-        day = str(data.get("day") or "")
+        day = board_day(str(data.get("day") or ""))
         if not self.problem:
             as_of = centre_time(str(data.get("at") or ""), zone)
-            line = Content.assemble(("Supervisor's board", "bold"), f"  {day}  as of {as_of}",
-                                    (f"   live, every {self.poll:g} s" if self.poll else "", "$text-muted"))
+            live = "   " + _("live, every {n} s").format(n=f"{self.poll:g}") if self.poll else ""
+            line = Content.assemble((_("Supervisor's board"), "bold"), f"  {day}  ",
+                                    _("as of {time}").format(time=as_of), (live, "$text-muted"))
         else:
-            last = f"last updated {updated}" if updated else "no data yet"
-            reason = {
-                "offline": "board needs the server",
-                "waiting": "asking the server…",
-                "login": "board needs the server — log in again (F9)",
-            }.get(self.problem, "board: " + self.problem)
-            line = Content.assemble(("Supervisor's board", "bold"), f"  {day}  " if day else "  ",
-                                    (reason, "bold $text-warning"), inert_line(f" — {last}"))
+            last = _("last updated {time}").format(time=updated) if updated else _("no data yet")
+            if self.problem in PROBLEMS:
+                reason = _(PROBLEMS[self.problem])
+            else:  # "refused: <the server's words>" or "error: <what broke>"
+                reason = _("board: {problem}").format(problem=self.problem)
+            line = Content.assemble((_("Supervisor's board"), "bold"), f"  {day}  " if day else "  ",
+                                    inert_line(reason, style="bold $text-warning"), inert_line(f" — {last}"))
         self.query_one("#board-title", Static).update(line)
 
     def show_board(self) -> None:
@@ -307,9 +348,7 @@ class BoardScreen(Screen):
         tables = board_tables(self.data, names)
         for table_id in TABLES:
             self.table(table_id).show(tables[table_id])
-        volume = self.data.get("volume") or {}
-        self.query_one("#volume-heading", Static).update(Content.assemble(
-            ("2 " + HEADINGS["volume"], "bold"), f"   {int(volume.get('total') or 0)} cases"))
+        self.show_headings()
         self.query_one("#volume-spark", Sparkline).data = hourly_counts(self.data)
 
     # --- keys ----------------------------------------------------------------------------------
@@ -335,7 +374,7 @@ class BoardScreen(Screen):
         found = table.drill_at(event.coordinate.row, event.coordinate.column)
         if found is None or not found[0].get("metric"):
             return
-        drill, title = found
+        drill, title = found  # title: a Title (board_rows), shown in the UI language of the moment
         from .board_cases import BoardCasesScreen
 
         rates = self.data.get("rates") or {}

@@ -6,6 +6,8 @@ by case number: the next page loads when the cursor reaches the end (or with
 ``n``). Enter opens the case view; a case the seat's cache does not hold yet
 (older than its window, or not pulled yet) is put into the cache first from
 the server's state, so the view and its history work as for any case.
+Every word is in the UI language and switches with it (the title too: it is
+a :data:`screens.board_rows.Title`).
 """
 
 from __future__ import annotations
@@ -17,20 +19,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from operator_tui.i18n import N_
+from operator_tui import i18n
+from operator_tui.i18n import N_, _, ngettext
 
 from . import worklists as wl
 from .board import centre_time, seat_token
+from .board_rows import Title, title_text
 from .inert import inert_line
 from .rows import case_row
 from .status_bar import StatusBar
+from .translated import LocalizedFooter
 from .work_pane import WorkTable
 
 PAGE = 100
-COLUMNS = ("Case no", "Created", "Status", "Phone", "Category", "Description")
+COLUMNS = (N_("Case no"), N_("Created"), N_("Status"), N_("Phone"), N_("Category"), N_("Description"))
 FetchPage = Callable[[str], dict[str, Any]]  # after -> a /v1/board/cases answer
 
 
@@ -49,7 +54,7 @@ def fetch_page(seat: Any, drill: dict[str, str], at: str, days: int, after: str)
 class BoardCasesScreen(Screen):
     """The list of cases behind a board number; Enter opens one, Esc goes back."""
 
-    HELP_TITLE = "Cases behind a board number"
+    HELP_TITLE = N_("Cases behind a board number")
     AUTO_FOCUS = "#board-cases"
     DEFAULT_CSS = """
     BoardCasesScreen #board-cases-title { height: auto; padding: 0 1; background: $boost; }
@@ -57,14 +62,14 @@ class BoardCasesScreen(Screen):
     BoardCasesScreen #board-cases { height: 1fr; }
     """
     BINDINGS = [
-        Binding("escape", "back", "Board", id="board_cases.back"),
-        Binding("n", "more", "More cases", id="board_cases.more"),
-        Binding("r", "reload", "Reload", id="board_cases.reload"),
+        Binding("escape", "back", N_("Board"), id="board_cases.back", tooltip=N_("Back to the board")),
+        Binding("n", "more", N_("More cases"), id="board_cases.more", tooltip=N_("Load the next page of cases")),
+        Binding("r", "reload", N_("Reload"), id="board_cases.reload", tooltip=N_("Ask the server for the list again")),
         Binding("x", "export", N_("Export"), id="board_cases.export",
                 tooltip=N_("Save every case behind the number as a CSV file in your downloads folder (audited)")),
     ]
 
-    def __init__(self, seat: Any, drill: dict[str, str], title: str, *, at: str = "", days: int = 1,
+    def __init__(self, seat: Any, drill: dict[str, str], title: Title | str, *, at: str = "", days: int = 1,
                  zone: str = "", names: wl.Names | None = None, fetch: FetchPage | None = None) -> None:
         super().__init__()
         self.seat = seat
@@ -79,7 +84,7 @@ class BoardCasesScreen(Screen):
         self.total: int | None = None
         self.has_more = False
         self.next_after = ""
-        self.problem = ""
+        self.problem: tuple[str, dict[str, Any]] = ("", {})  # a catalog message and its arguments
         self.loading = False
 
     def compose(self) -> ComposeResult:
@@ -87,12 +92,28 @@ class BoardCasesScreen(Screen):
         yield Static("", id="board-cases-note", markup=False)
         yield WorkTable(id="board-cases")
         yield StatusBar()
-        yield Footer(compact=True)
+        yield LocalizedFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#board-cases", DataTable).add_columns(*COLUMNS)
+        self.query_one("#board-cases", DataTable).add_columns(*(_(c) for c in COLUMNS))
         self.show()
         self.load_more()
+
+    def language_changed(self) -> None:
+        """Title, columns, rows and notes in the new language (the cases and cursor stay)."""
+        try:
+            self.names = wl.load_names(self.seat.cache, i18n.current_language(), self.names)
+        except Exception:  # a closing cache: the codes show
+            pass
+        table = self.query_one("#board-cases", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns(*(_(c) for c in COLUMNS))
+        for case in self.cases:
+            table.add_row(*case_row(case, self.names or wl.Names()), key=case["case_no"])
+        if self.cases:
+            table.move_cursor(row=min(row, len(self.cases) - 1), animate=False)
+        self.show()
 
     # --- pages --------------------------------------------------------------------------
 
@@ -127,23 +148,24 @@ class BoardCasesScreen(Screen):
     def _load(self, after: str, language: str) -> None:
         from operator_tui.client import LoginRequired, RequestRefused, ServerUnavailable
 
-        page, problem = None, ""
+        page, problem = None, ("", {})
         try:
             page = self._fetcher(after) if self._fetcher else fetch_page(self.seat, self.drill, self.at,
                                                                           self.days, after)
         except ServerUnavailable:
-            problem = "the list needs the server (unreachable now) — r tries again"
+            problem = N_("the list needs the server (unreachable now) — r tries again"), {}
         except LoginRequired:
-            problem = "the list needs the server — log in again (F9)"
+            problem = N_("the list needs the server — log in again (F9)"), {}
         except RequestRefused as exc:
-            problem = f"the server refused: {exc.message}"
+            problem = N_("the server refused: {reason}"), {"reason": exc.message}
         except Exception as exc:  # never end the app over a list
-            problem = f"could not load the list: {type(exc).__name__}: {exc}"
+            problem = N_("could not load the list: {error}"), {"error": f"{type(exc).__name__}: {exc}"}
         names = wl.load_names(self.seat.cache, language, self.names)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._loaded, after, page, problem, names)
 
-    def _loaded(self, after: str, page: dict[str, Any] | None, problem: str, names: wl.Names) -> None:
+    def _loaded(self, after: str, page: dict[str, Any] | None, problem: tuple[str, dict[str, Any]],
+                names: wl.Names) -> None:
         self.loading = False
         self.names = names
         self.problem = problem
@@ -161,19 +183,24 @@ class BoardCasesScreen(Screen):
         self.refresh_bindings()
 
     def show(self) -> None:
-        count = "…" if self.total is None else str(self.total)
-        as_of = centre_time(self.at, self.zone) if self.at else "now"
-        self.query_one("#board-cases-title", Static).update(Content.assemble(
-            inert_line(self.title_text, style="bold"), ("   ", ""), (f"{count} case(s)", "bold $accent"),
-            (f"   as of {as_of}", "$text-muted")))
-        if self.problem:
-            note = Content.styled(self.problem, "bold $text-warning")
-        elif self.total == 0:
-            note = Content("No cases behind this number.")
-        elif self.has_more:
-            note = Content(f"Showing {len(self.cases)} of {self.total}; the next page loads at the end (n).")
+        if self.total is None:
+            count = _("… cases")
         else:
-            note = Content("Enter opens a case.") if self.cases else Content("Loading…")
+            count = ngettext("{n} case", "{n} cases", self.total).format(n=i18n.format_number(self.total))
+        as_of = _("as of {time}").format(time=centre_time(self.at, self.zone)) if self.at else _("as of now")
+        heading = title_text(self.title_text, self.names or wl.Names())
+        self.query_one("#board-cases-title", Static).update(Content.assemble(
+            inert_line(heading, style="bold"), ("   ", ""), (count, "bold $accent"), ("   " + as_of, "$text-muted")))
+        if self.problem[0]:
+            message, args = self.problem
+            note = inert_line(_(message).format(**args), style="bold $text-warning")
+        elif self.total == 0:
+            note = Content(_("No cases behind this number."))
+        elif self.has_more:
+            note = Content(_("Showing {shown} of {total}; the next page loads at the end (n).").format(
+                shown=i18n.format_number(len(self.cases)), total=i18n.format_number(self.total or 0)))
+        else:
+            note = Content(_("Enter opens a case.") if self.cases else _("Loading…"))
         self.query_one("#board-cases-note", Static).update(note)
 
     @on(DataTable.RowHighlighted, "#board-cases")
@@ -202,7 +229,8 @@ class BoardCasesScreen(Screen):
             if mine is None or int(mine.get("server_version") or 0) < int(case.get("version") or 0):
                 self.seat.cache.apply_snapshot([case])
         except Exception as exc:  # the view says what it can; never end the app here
-            self.notify(f"Could not keep the case on this seat: {exc}", severity="warning", markup=False)
+            self.notify(_("Could not keep the case on this seat: {error}").format(error=exc), severity="warning",
+                        markup=False)
 
     def action_back(self) -> None:
         """Back to the board."""

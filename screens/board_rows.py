@@ -6,45 +6,78 @@ against the JSON. Every number cell carries the ``drill`` the server gave it
 cases behind it; a label cell opens the row's first number. Codes become
 names through :class:`screens.worklists.Names`; nothing from the server is
 parsed as markup (:func:`screens.inert.cell`).
+
+Words are in the UI language when the tables are built (the board builds
+them again on a language change); a list title is a :data:`Title`, made
+into text when it is shown, so the list behind a number follows a language
+switch too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
 
+from operator_tui import i18n
 from operator_tui.domain import Channel
+from operator_tui.i18n import NP_, N_, _, ngettext, pgettext
 
+from . import vocab
 from . import worklists as wl
 from .inert import cell
 
 Drill = dict[str, str]
+Title = Callable[[wl.Names], str]  # a list's title in the UI language, with names from *names*
+Part = Callable[[wl.Names], str] | str
 SATISFACTION_TARGET = 0.97  # the centre is judged on 97 %
 CHANNELS = [c.value for c in Channel]
-CHANNEL_LABELS = {"phone": "Phone", "web": "Web", "app": "App", "wechat": "WeChat", "weibo": "Weibo",
-                  "email": "Mail"}
-RATE_LABELS = {"response": "Response", "resolution": "Resolution", "satisfaction": "Satisfaction",
-               "direct": "Answered directly"}
-RATE_HELP = {
-    "response": ("in time", "due or answered"),
-    "resolution": ("resolved", "dispatched"),
-    "satisfaction": ("satisfied + basic", "callbacks answered"),
-    "direct": ("answered directly", "cases"),
+CHANNEL_LABELS = {"phone": N_("Phone"), "web": N_("Web"), "app": N_("App"), "wechat": N_("WeChat"),
+                  "weibo": N_("Weibo"), "email": N_("Mail")}
+RATE_LABELS = {"response": NP_("rate", "Response"), "resolution": NP_("rate", "Resolution"),
+               "satisfaction": NP_("rate", "Satisfaction"), "direct": NP_("rate", "Answered directly")}
+RATE_HELP = {  # the rate's numerator, its denominator
+    "response": (N_("in time"), N_("due or answered")),
+    "resolution": (N_("resolved"), N_("dispatched")),
+    "satisfaction": (N_("satisfied + basic"), N_("callbacks answered")),
+    "direct": (N_("answered directly"), N_("cases")),
 }
-OUTCOME_LABELS = {"satisfied": "satisfied", "basic": "basically satisfied", "unsatisfied": "unsatisfied",
-                  "no_answer": "no answer"}
 BAR_CELLS = 6
+
+
+def title(message: str, **parts: Part) -> Title:
+    """A :data:`Title`: *message* (N_) translated when shown, its ``{placeholders}``
+    filled with *parts* (text, or a :data:`Title` itself)."""
+    def text(names: wl.Names) -> str:
+        return _(message).format(**{k: v(names) if callable(v) else v for k, v in parts.items()})
+
+    return text
+
+
+def translated(message: str | tuple[str, str]) -> str:
+    """A catalog message (N_, or NP_'s pair) in the UI language."""
+    return pgettext(*message) if isinstance(message, tuple) else _(message)
+
+
+def word(message: str | tuple[str, str]) -> Title:
+    """A catalog message (N_, or NP_'s pair) as a title part."""
+    return lambda names: translated(message)
+
+
+def title_text(found: Title | str, names: wl.Names) -> str:
+    """The text of a list title (a plain string stays as it is)."""
+    return found(names) if callable(found) else str(found)
 
 
 @dataclass
 class BoardRow:
     key: str
     cells: tuple[Text, ...]
-    drills: tuple[tuple[Drill, str] | None, ...]  # per column: (drill, list title) or None
+    drills: tuple[tuple[Drill, Title] | None, ...]  # per column: (drill, list title) or None
 
-    def drill_at(self, column: int) -> tuple[Drill, str] | None:
+    def drill_at(self, column: int) -> tuple[Drill, Title] | None:
         """The drill of a cell; a cell without one opens the row's first."""
         if 0 <= column < len(self.drills) and self.drills[column] is not None:
             return self.drills[column]
@@ -63,11 +96,11 @@ class BoardTable:
 
 
 def number(value: Any, style: str = "") -> Text:
-    return cell(f"{int(value or 0)}", style=style)
+    return cell(i18n.format_number(int(value or 0)), style=style)
 
 
 def percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
+    return "—" if rate is None else i18n.format_percent(rate, 1)
 
 
 def bar(value: float, top: float, width: int = BAR_CELLS) -> str:
@@ -78,36 +111,50 @@ def bar(value: float, top: float, width: int = BAR_CELLS) -> str:
     return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
 
 
+def columns(*messages: str | tuple[str, str]) -> tuple[str, ...]:
+    """Column titles in the UI language ('' stays '')."""
+    return tuple(translated(m) if m else "" for m in messages)
+
+
 # --- the three rates and the share answered directly ------------------------------------
+
+
+def period_of(days: int) -> Title:
+    return word(N_("today")) if days == 1 else lambda names: ngettext(
+        "last {n} day", "last {n} days", days).format(n=days)
 
 
 def rates_table(board: dict[str, Any]) -> BoardTable:
     rates = board.get("rates") or {}
     days = int(rates.get("days") or 1)
-    period = "today" if days == 1 else f"last {days} days"
-    table = BoardTable("rates", ("Rate", "%", "Count", "Of"))
+    period = period_of(days)
+    table = BoardTable("rates", columns(N_("Rate"), "%", N_("Count"), N_("Of")))
     for name in ("response", "resolution", "satisfaction", "direct"):
         rate = rates.get(name) or {}
         good, whole = RATE_HELP[name]
         low = name == "satisfaction" and rate.get("rate") is not None and rate["rate"] < SATISFACTION_TARGET
-        label = RATE_LABELS[name]
+        label = word(RATE_LABELS[name])
+        good_title = title(N_("{rate} {period}: {part}"), rate=label, period=period, part=word(good))
         table.rows.append(BoardRow(name, (
-            cell(label, style="bold"),
+            cell(translated(RATE_LABELS[name]), style="bold"),
             cell(percent(rate.get("rate")), style="bold yellow" if low else "bold"),
             number(rate.get("numerator")),
             number(rate.get("denominator"), style="dim"),
         ), (
             None,
-            (rate.get("drill") or {}, f"{label} {period}: {good}"),
-            (rate.get("drill") or {}, f"{label} {period}: {good}"),
-            (rate.get("drill_denominator") or {}, f"{label} {period}: {whole}"),
+            (rate.get("drill") or {}, good_title),
+            (rate.get("drill") or {}, good_title),
+            (rate.get("drill_denominator") or {},
+             title(N_("{rate} {period}: {part}"), rate=label, period=period, part=word(whole))),
         )))
         if name == "satisfaction":
             for outcome, found in (rate.get("outcomes") or {}).items():
-                words = OUTCOME_LABELS.get(outcome, outcome)
+                words = vocab.label("satisfaction", outcome)
                 table.rows.append(BoardRow(f"satisfaction.{outcome}", (
                     cell(f"  {words}", style="dim"), cell(""), number(found.get("count")), cell(""),
-                ), (None, None, (found.get("drill") or {}, f"Callbacks {period}: {words}"), None)))
+                ), (None, None, (found.get("drill") or {}, title(
+                    N_("Callbacks {period}: {outcome}"), period=period,
+                    outcome=lambda names, o=outcome: vocab.label("satisfaction", o))), None)))
     return table
 
 
@@ -126,13 +173,13 @@ def hourly_counts(board: dict[str, Any]) -> list[int]:
 def volume_table(board: dict[str, Any]) -> BoardTable:
     """The day's total per channel, then each hour (newest first) per channel."""
     volume = board.get("volume") or {}
-    table = BoardTable("volume", ("Hour", "Cases", *(CHANNEL_LABELS[c] for c in CHANNELS)))
+    table = BoardTable("volume", columns(N_("Hour"), N_("Cases"), *(CHANNEL_LABELS[c] for c in CHANNELS)))
 
     def row(key: str, label: str, total: int, drill: Drill, per_channel: list[dict[str, Any]],
-            title: str) -> BoardRow:
+            whole: Title) -> BoardRow:
         found = {c.get("channel"): c for c in per_channel}
         cells = [cell(label, style="bold"), number(total, style="bold")]
-        drills: list[tuple[Drill, str] | None] = [None, (drill, title)]
+        drills: list[tuple[Drill, Title] | None] = [None, (drill, whole)]
         for channel in CHANNELS:
             entry = found.get(channel)
             count = int(entry.get("count") or 0) if entry else 0
@@ -140,15 +187,17 @@ def volume_table(board: dict[str, Any]) -> BoardTable:
             channel_drill = entry.get("drill") if entry else {
                 "metric": drill.get("metric", "volume"),
                 "key": ",".join(p for p in (drill.get("key", ""), f"channel={channel}") if p)}
-            drills.append((channel_drill, f"{title} · {CHANNEL_LABELS[channel]}"))
+            drills.append((channel_drill, title(N_("{title} · {channel}"), title=whole,
+                                                channel=word(CHANNEL_LABELS[channel]))))
         return BoardRow(key, tuple(cells), tuple(drills))
 
-    table.rows.append(row("today", "Today", int(volume.get("total") or 0), volume.get("drill") or {},
-                          volume.get("by_channel") or [], "Cases today"))
+    table.rows.append(row("today", _("Today"), int(volume.get("total") or 0), volume.get("drill") or {},
+                          volume.get("by_channel") or [], word(N_("Cases today"))))
     for hour in sorted(volume.get("by_hour") or [], key=lambda h: -int(h.get("hour", 0))):
         h = int(hour.get("hour", 0))
         table.rows.append(row(f"hour.{h}", f"{h:02d}:00", int(hour.get("count") or 0), hour.get("drill") or {},
-                              hour.get("by_channel") or [], f"Cases today {h:02d}:00–{h + 1:02d}:00"))
+                              hour.get("by_channel") or [],
+                              title(N_("Cases today {start}–{end}"), start=f"{h:02d}:00", end=f"{h + 1:02d}:00")))
     return table
 
 
@@ -156,26 +205,40 @@ def volume_table(board: dict[str, Any]) -> BoardTable:
 
 
 def category_name(names: wl.Names, code: str) -> str:
-    return names.category(code) if code else "(no category yet)"
+    return names.category(code) if code else _("(no category yet)")
+
+
+def category_part(code: str) -> Title:
+    return lambda names: category_name(names, code)
+
+
+def district_part(code: str) -> Title:
+    return lambda names: names.district(code)
 
 
 def change_text(entry: dict[str, Any]) -> Text:
     change = int(entry.get("change") or 0)
     pct = entry.get("change_pct")
-    text = f"{change:+d}" + (f" ({pct:+.0f}%)" if pct is not None else " (new)" if change > 0 else "")
+    text = f"{change:+d}"
+    if pct is not None:
+        text = _("{change} ({pct}%)").format(change=text, pct=f"{pct:+.0f}")
+    elif change > 0:
+        text = _("{change} (new)").format(change=text)
     return cell(text, style="bold red" if change > 0 else "green" if change < 0 else "dim")
 
 
 def categories_table(board: dict[str, Any], names: wl.Names) -> BoardTable:
     entries = board.get("top_categories") or []
     top = max((int(e.get("today") or 0) for e in entries), default=0)
-    table = BoardTable("categories", ("Category", "Today", "", "Last wk", "Change"))
+    table = BoardTable("categories", columns(N_("Category"), N_("Today"), "", N_("Last wk"), NP_("board", "Change")))
     for entry in entries:
-        name = category_name(names, str(entry.get("category") or ""))
-        today = (entry.get("drill") or {}, f"{name}: today")
-        last = (entry.get("drill_last_week") or {}, f"{name}: same weekday last week, to the same hour")
+        code = str(entry.get("category") or "")
+        name = category_part(code)
+        today = (entry.get("drill") or {}, title(N_("{name}: today"), name=name))
+        last = (entry.get("drill_last_week") or {},
+                title(N_("{name}: same weekday last week, to the same hour"), name=name))
         table.rows.append(BoardRow(f"category.{entry.get('category')}", (
-            cell(name, limit=14),
+            cell(category_name(names, code), limit=14),
             number(entry.get("today"), style="bold"),
             cell(bar(int(entry.get("today") or 0), top), style="cyan"),
             number(entry.get("last_week"), style="dim"),
@@ -185,21 +248,24 @@ def categories_table(board: dict[str, Any], names: wl.Names) -> BoardTable:
 
 
 def hotspots_table(board: dict[str, Any], names: wl.Names) -> BoardTable:
-    table = BoardTable("hotspots", ("", "Category", "District", "Today", "Usual", "×"))
+    table = BoardTable("hotspots", columns("", N_("Category"), N_("District"), N_("Today"), N_("Usual"), "×"))
     for spot in board.get("hot_spots") or []:
-        name = category_name(names, str(spot.get("category") or ""))
-        district = names.district(str(spot.get("district") or ""))
+        code, where = str(spot.get("category") or ""), str(spot.get("district") or "")
         ratio = spot.get("ratio")
         flagged = bool(spot.get("flagged"))
-        today = (spot.get("drill") or {}, f"{name} in {district}: today")
-        usual = (spot.get("drill_baseline") or {}, f"{name} in {district}: the same hours of the last 4 weeks")
+        today = (spot.get("drill") or {},
+                 title(N_("{name} in {district}: today"), name=category_part(code), district=district_part(where)))
+        usual = (spot.get("drill_baseline") or {},
+                 title(N_("{name} in {district}: the same hours of the last 4 weeks"), name=category_part(code),
+                       district=district_part(where)))
         table.rows.append(BoardRow(f"hotspot.{spot.get('category')}.{spot.get('district')}", (
             cell("▲" if flagged else "", style="bold red"),
-            cell(name, limit=14, style="bold" if flagged else ""),
-            cell(district, limit=8),
+            cell(category_name(names, code), limit=14, style="bold" if flagged else ""),
+            cell(names.district(where), limit=8),
             number(spot.get("today"), style="bold red" if flagged else ""),
+            # both UI locales write decimals with "." (zh_Hans_CN, en_GB)
             cell(f"{float(spot.get('baseline') or 0):.2f}", style="dim"),
-            cell("new" if ratio is None else f"{ratio:.1f}", style="bold red" if flagged else "dim"),
+            cell(_("new") if ratio is None else f"{float(ratio):.1f}", style="bold red" if flagged else "dim"),
         ), (today, today, today, today, usual, today)))
     return table
 
@@ -209,31 +275,34 @@ def hotspots_table(board: dict[str, Any], names: wl.Names) -> BoardTable:
 
 def deadlines_table(board: dict[str, Any], names: wl.Names) -> BoardTable:
     deadlines = board.get("deadlines") or {}
-    table = BoardTable("deadlines", ("Department", "Open", "Near", "Overdue"))
+    table = BoardTable("deadlines", columns(N_("Department"), NP_("deadlines", "Open"), N_("Near"), N_("Overdue")))
 
-    def row(key: str, label: str, entry: dict[str, Any], drills: tuple[Drill, Drill, Drill], bold: bool) -> BoardRow:
+    def row(key: str, label: str, who: Title, entry: dict[str, Any], drills: tuple[Drill, Drill, Drill],
+            bold: bool) -> BoardRow:
         near, overdue = int(entry.get("near") or 0), int(entry.get("overdue") or 0)
         return BoardRow(key, (
             cell(label, limit=20, style="bold" if bold else ""),
             number(entry.get("open")),
             number(near, style="bold yellow" if near else "dim"),
             number(overdue, style="bold red" if overdue else "dim"),
-        ), (None, (drills[0], f"{label}: deadlines running"), (drills[1], f"{label}: near the deadline"),
-            (drills[2], f"{label}: past the deadline")))
+        ), (None, (drills[0], title(N_("{who}: deadlines running"), who=who)),
+            (drills[1], title(N_("{who}: near the deadline"), who=who)),
+            (drills[2], title(N_("{who}: past the deadline"), who=who))))
 
     everyone = {"metric": "deadline", "key": "flag=open"}
-    table.rows.append(row("all", "All departments", deadlines,
+    table.rows.append(row("all", _("All departments"), word(N_("All departments")), deadlines,
                           (everyone, deadlines.get("drill_near") or {}, deadlines.get("drill_overdue") or {}), True))
     for dept in deadlines.get("by_department") or []:
         code = str(dept.get("department") or "")
-        table.rows.append(row(f"dept.{code}", names.department(code) or "(none)", dept,
+        table.rows.append(row(f"dept.{code}", names.department(code) or _("(none)"),
+                              lambda n, c=code: n.department(c) or _("(none)"), dept,
                               (dept.get("drill_open") or {}, dept.get("drill_near") or {},
                                dept.get("drill_overdue") or {}), False))
     return table
 
 
 def board_tables(board: dict[str, Any], names: wl.Names) -> dict[str, BoardTable]:
-    """Every table of the board, by id."""
+    """Every table of the board, by id (words in the UI language, names from *names*)."""
     tables = (rates_table(board), volume_table(board), categories_table(board, names),
               hotspots_table(board, names), deadlines_table(board, names))
     return {t.id: t for t in tables}

@@ -11,7 +11,7 @@ citizen never answers stays resolved and listed. After ``tries`` unanswered
 calls (default 3) it is flagged "unreachable after N tries" and moved to the
 end of the list; further tries may still be recorded, and any answer closes
 or reopens it as usual. Every try and outcome is a callback event in the
-case's log.
+case's log. Every word is in the UI language and switches with it.
 """
 
 from __future__ import annotations
@@ -25,23 +25,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
+from operator_tui import i18n
 from operator_tui.domain import EventType, Rejected, Satisfaction
 from operator_tui.duplicates import callers_of
+from operator_tui.i18n import N_, _, ngettext
 
 from . import desk_lists as dl
+from . import vocab
 from . import worklists as wl
 from .case_actions import OUTCOMES, CallbackOutcomeScreen
 from .case_view import CaseViewScreen
 from .inert import cell
 from .rows import phone_display
-from .status_bar import StatusBar, age_text
+from .status_bar import StatusBar
+from .translated import LocalizedFooter, Tr
 from .work_pane import Row, WorkPane
-
-SATISFACTION_NAMES = {"satisfied": ("满意", "satisfied"), "basic": ("基本满意", "basic"),
-                      "unsatisfied": ("不满意", "unsatisfied")}
 
 
 def record(screen: Any, case_no: str, kind: EventType, payload: dict[str, Any]) -> bool:
@@ -49,16 +50,17 @@ def record(screen: Any, case_no: str, kind: EventType, payload: dict[str, Any]) 
     try:
         screen.seat.record(case_no, kind, payload)
     except Rejected as exc:
-        screen.app.notify(f"Not recorded: {exc.reason}", severity="error", markup=False)
+        screen.app.notify(_("Not recorded: {reason}").format(reason=exc.reason), severity="error", markup=False)
         return False
     except ValueError as exc:
-        screen.app.notify(f"Not recorded: {exc}", severity="error", markup=False)
+        screen.app.notify(_("Not recorded: {reason}").format(reason=exc), severity="error", markup=False)
         return False
     return True
 
 
 def offline_note(seat: Any) -> str:
-    return "" if seat.status().online else " Offline now: sent when the server is back."
+    """`` Offline now: …`` to append to a notification ('' online)."""
+    return "" if seat.status().online else " " + _("Offline now: sent when the server is back.")
 
 
 class CaseListScreen(dl.LiveList, Screen):
@@ -66,11 +68,11 @@ class CaseListScreen(dl.LiveList, Screen):
     seconds while shown; Enter opens a case, Esc goes back."""
 
     LIST_ID = "cases"
-    COLUMNS: tuple[str, ...] = ()
+    COLUMNS: tuple[str, ...] = ()  # catalog messages (N_), as are EMPTY and HEADING
     EMPTY = ""
     HEADING = ""
     AUTO_FOCUS = "#cases-table"
-    BINDINGS = [Binding("escape", "back", "Back", id="list.back")]
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="list.back", tooltip=N_("Back to the home screen"))]
 
     def __init__(self, seat: Any) -> None:
         super().__init__()
@@ -82,11 +84,15 @@ class CaseListScreen(dl.LiveList, Screen):
         self.pane = WorkPane(self.LIST_ID, self.COLUMNS, self.EMPTY)
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.styled(self.HEADING, "bold"), id="list-title")
+        yield Tr(self.HEADING, style="bold", id="list-title")
         yield Static("", id="list-legend", markup=False)
         yield self.pane
         yield StatusBar()
-        yield Footer(compact=True)
+        yield LocalizedFooter(compact=True)
+
+    def language_changed(self) -> None:
+        """Rows, legend and names in the new language (the title, columns and keys relabel themselves)."""
+        self.reload()
 
     def on_mount(self) -> None:
         self.start_refreshing()
@@ -158,22 +164,26 @@ def _pad(text: str, cells: int) -> str:
 
 
 def outcome_legend() -> list[Any]:
-    """The outcome keys as a grid: resolved / unresolved × satisfaction
-    (padded by terminal cells, so the Chinese lines up)."""
+    """The outcome keys as a grid: resolved / unresolved × satisfaction, in
+    the UI language (padded by terminal cells, so Chinese lines up too)."""
     parts: list[Any] = []
+    rows = {True: _("resolved"), False: _("unresolved")}
+    width = max(cell_len(text) for text in rows.values()) + 2
+    words = {sat: vocab.label("satisfaction", sat) for _key, sat, _res, _label in OUTCOMES}
+    cells = max(cell_len(text) for text in words.values()) + 3
     for row, resolved in enumerate((True, False)):
-        parts.append(("\n" if row else "") + _pad("已解决 resolved" if resolved else "未解决 unresolved", 18))
-        for key, satisfaction, res, _zh, _en in OUTCOMES:
+        parts.append(("\n" if row else "") + _pad(rows[resolved], width))
+        for key, satisfaction, res, _label in OUTCOMES:
             if res == resolved:
-                zh, en = SATISFACTION_NAMES[satisfaction]
-                parts += [(key, "bold $text-accent"), " " + _pad(f"{zh} {en}", 19)]
+                parts += [(key, "bold $text-accent"), " " + _pad(words[satisfaction], cells)]
     return parts
 
 
 def outcome_bindings() -> list[Binding]:
-    return [Binding(key, f"outcome('{key}')", f"{zh} {en}", show=False, id=f"callback.{sat}_{'res' if res else 'unres'}")
-            for key, sat, res, zh, en in OUTCOMES] + [
-        Binding("0", "no_answer", "No answer", id="callback.no_answer")]
+    return [Binding(key, f"outcome('{key}')", label, show=False, id=f"callback.{sat}_{'res' if res else 'unres'}")
+            for key, sat, res, label in OUTCOMES] + [
+        Binding("0", "no_answer", N_("No answer"), id="callback.no_answer",
+                tooltip=N_("The citizen did not answer: count one try"))]
 
 
 class CallbackActions:
@@ -204,11 +214,12 @@ class CallbackActions:
         def recorded(answer: dict[str, Any] | None) -> None:
             if answer is None or not record(self, case_no, EventType.CALLBACK, answer["callback"]):
                 return
-            done = f"Callback recorded: {case_no}"
+            done = _("Callback recorded: {case_no}.")
             reopen = answer.get("reopen")
             if reopen and record(self, case_no, EventType.REOPENED, reopen):
-                done += " — sent back for rework" if reopen["mode"] == "rework" else " — escalated to supervision"
-            self.app.notify(done + "." + offline_note(self.seat), markup=False)
+                done = (_("Callback recorded: {case_no} — sent back for rework.") if reopen["mode"] == "rework"
+                        else _("Callback recorded: {case_no} — escalated to supervision."))
+            self.app.notify(done.format(case_no=case_no) + offline_note(self.seat), markup=False)
             self.after_callback()
 
         self.app.push_screen(CallbackOutcomeScreen(self.seat.case(case_no) or case, names, key), recorded)
@@ -223,9 +234,9 @@ class CallbackActions:
         if not record(self, case["case_no"], EventType.CALLBACK,
                       {"satisfaction": Satisfaction.NO_ANSWER, "resolved": False, "note": note}):
             return
-        flag = f" Unreachable after {tries} tries." if tries >= self.max_tries else ""
-        self.app.notify(f"No answer recorded: {case['case_no']} (try {tries}).{flag}{offline_note(self.seat)}",
-                        markup=False)
+        flag = " " + _("Unreachable after {n} tries.").format(n=tries) if tries >= self.max_tries else ""
+        self.app.notify(_("No answer recorded: {case_no} (try {n}).").format(case_no=case["case_no"], n=tries)
+                        + flag + offline_note(self.seat), markup=False)
         self.after_callback()
 
 
@@ -249,12 +260,13 @@ class CallbacksScreen(CallbackActions, CaseListScreen):
     """Resolved cases waiting for the citizen's feedback."""
 
     CSS_PATH = "callbacks.tcss"
-    HELP_TITLE = "Callbacks"
+    HELP_TITLE = N_("Callbacks")
     LIST_ID = "callbacks"
     AUTO_FOCUS = "#callbacks-table"
-    HEADING = "Callbacks — resolved cases awaiting the citizen's feedback, longest waiting first"
-    COLUMNS = ("Case no", "Waiting", "Tries", "Resolved by", "Category", "Phone", "Result")
-    EMPTY = "No case is waiting for a callback."
+    HEADING = N_("Callbacks — resolved cases awaiting the citizen's feedback, longest waiting first")
+    COLUMNS = (N_("Case no"), N_("Waiting"), N_("Tries"), N_("Resolved by"), N_("Category"), N_("Phone"),
+               N_("Result"))
+    EMPTY = N_("No case is waiting for a callback.")
     BINDINGS = outcome_bindings()
 
     def __init__(self, seat: Any, *, max_tries: int = dl.CALLBACK_TRIES) -> None:
@@ -272,19 +284,19 @@ class CallbacksScreen(CallbackActions, CaseListScreen):
     def row(self, case: dict[str, Any], names: wl.Names) -> tuple[Text, ...]:
         tries = int(case.get("tries") or 0)
         if tries >= self.max_tries:
-            tries_cell = cell(f"{tries} unreachable", style="bold red")
+            tries_cell = cell(_("{n} unreachable").format(n=tries), style="bold red")
         else:
             tries_cell = cell(str(tries) if tries else "", style="bold yellow" if tries else "")
         since = dl.moment(case.get("updated_at"))
         waited = (wl.local_now() - since).total_seconds() if since else None
         by = names.department(str(case.get("lead_department") or "")) if case.get("resolve_mode") == "department" \
-            else "hotline"
+            else _("hotline")
         case_no = cell(case.get("case_no"), style="bold")
         if case.get("local"):
             case_no.append(" ↑", style="bold yellow")  # a try recorded here, not yet on the server
         return (
             case_no,
-            cell(age_text(waited) if waited is not None else "—"),
+            cell(i18n.format_duration(max(0.0, waited)) if waited is not None else "—"),
             tries_cell,
             cell(by, limit=14),
             cell(names.category(str(case.get("category_code") or "")), limit=14),
@@ -295,10 +307,13 @@ class CallbacksScreen(CallbackActions, CaseListScreen):
     def legend(self, cases: list[dict[str, Any]]) -> Content:
         unreachable = sum(1 for c in cases if int(c.get("tries") or 0) >= self.max_tries)
         parts: list[Any] = list(outcome_legend())
-        parts += [("   0", "bold $text-accent"), " 无人接听 no answer\n", (f"{len(cases)} waiting", "bold")]
+        parts += [("   0", "bold $text-accent"), " " + vocab.label("satisfaction", "no_answer") + "\n",
+                  (_("{n} waiting").format(n=i18n.format_number(len(cases))),
+                   "bold")]
         if unreachable:
-            parts += ["  ·  ", (f"{unreachable} unreachable after {self.max_tries} tries (listed last)",
-                                "bold $text-error")]
+            parts += ["  ·  ", (ngettext("{n} unreachable after {tries} tries (listed last)",
+                                         "{n} unreachable after {tries} tries (listed last)", unreachable)
+                                .format(n=unreachable, tries=self.max_tries), "bold $text-error")]
         return Content.assemble(*parts)
 
     def callback_case(self) -> dict[str, Any] | None:

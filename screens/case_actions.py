@@ -5,7 +5,9 @@ record, or None when cancelled; the caller records them with
 ``seat.record`` (local write + outbox). Ctrl+S records, Esc cancels, Enter
 moves on from a one-line field (and records from the last one). Payloads are
 checked with the wire models before the form closes, so a mistake is shown
-in the form. Case text is shown inert.
+in the form. Case text is shown inert. Every text is a catalog message shown
+in the UI language (labels are :class:`Tr`; ``language_changed`` redoes the
+rest; what is typed stays).
 """
 
 from __future__ import annotations
@@ -19,34 +21,38 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static, TextArea
+from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from operator_tui.domain import ExtensionAction, ReopenMode, ResolveMode, ReturnReason, Satisfaction
+from operator_tui.i18n import N_, _, current_language
+from operator_tui.privacy import phone_for
 from operator_tui.protocol import (CallbackPayload, ExtendedPayload, NotePayload, ReopenedPayload,
                                    ResolvedPayload, ReturnedPayload, describe_validation_error)
 
 from . import worklists as wl
 from .desk_lists import extended
 from .inert import inert, inert_line
-from .rows import phone_display
+from .translated import LocalizedFooter, Tr
 
-RETURN_REASONS: list[tuple[str, str, str]] = [
-    (ReturnReason.WRONG_LOCALITY, "地域不符", "wrong locality"),
-    (ReturnReason.UNCLEAR_OWNERSHIP, "职责不清", "unclear ownership"),
-    (ReturnReason.OVERLAPPING_DUTIES, "职责交叉", "overlapping duties"),
-    (ReturnReason.OTHER, "其他", "other (say why)"),
+# reason, its words in the form (the case log says it with vocab.RETURN_REASON)
+RETURN_REASONS: list[tuple[str, str]] = [
+    (ReturnReason.WRONG_LOCALITY, N_("wrong locality")),
+    (ReturnReason.UNCLEAR_OWNERSHIP, N_("unclear ownership")),
+    (ReturnReason.OVERLAPPING_DUTIES, N_("overlapping duties")),
+    (ReturnReason.OTHER, N_("other (say why)")),
 ]
 
-# key, satisfaction, resolved, Chinese, English: one key per callback outcome
-OUTCOMES: list[tuple[str, str, bool, str, str]] = [
-    ("1", Satisfaction.SATISFIED, True, "满意/已解决", "satisfied, resolved"),
-    ("2", Satisfaction.SATISFIED, False, "满意/未解决", "satisfied, unresolved"),
-    ("3", Satisfaction.BASIC, True, "基本满意/已解决", "basically satisfied, resolved"),
-    ("4", Satisfaction.BASIC, False, "基本满意/未解决", "basically satisfied, unresolved"),
-    ("5", Satisfaction.UNSATISFIED, True, "不满意/已解决", "unsatisfied, resolved"),
-    ("6", Satisfaction.UNSATISFIED, False, "不满意/未解决", "unsatisfied, unresolved"),
+# key, satisfaction, resolved, words: one key per callback outcome
+OUTCOMES: list[tuple[str, str, bool, str]] = [
+    ("1", Satisfaction.SATISFIED, True, N_("satisfied, resolved")),
+    ("2", Satisfaction.SATISFIED, False, N_("satisfied, unresolved")),
+    ("3", Satisfaction.BASIC, True, N_("basically satisfied, resolved")),
+    ("4", Satisfaction.BASIC, False, N_("basically satisfied, unresolved")),
+    ("5", Satisfaction.UNSATISFIED, True, N_("unsatisfied, resolved")),
+    ("6", Satisfaction.UNSATISFIED, False, N_("unsatisfied, unresolved")),
 ]
+LABEL_CELLS = 10  # the summary's first labels, in terminal cells (a Chinese character takes two)
 
 
 def _checked(model: Any, payload: dict[str, Any]) -> dict[str, Any]:
@@ -58,20 +64,28 @@ def _checked(model: Any, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def when(iso_time: Any) -> str:
-    """``MM-DD HH:MM`` in the seat's local time ('—' when unknown)."""
+    """``11月29日 14:05`` / ``29 Nov 14:05`` in the seat's local time ('—' when unknown)."""
     return wl.local_time(iso_time, with_date=True) if iso_time else "—"
+
+
+def label(message: str, cells: int = LABEL_CELLS) -> tuple[str, str]:
+    """A muted field label in the UI language, padded to *cells* terminal cells."""
+    from rich.cells import cell_len
+
+    text = _(message)
+    return text + " " * max(2, cells - cell_len(text)), "$text-muted"
 
 
 def case_summary(case: dict[str, Any], names: wl.Names) -> Content:
     """Who, what, where and by when: the lines every action form shows."""
-    muted = "$text-muted"
     return Content.assemble(
-        ("Category  ", muted), inert_line(names.category_path(str(case.get("category_code") or "")) or "—"),
-        ("\nDistrict  ", muted), inert_line(names.district(str(case.get("district") or "")) or "—"),
-        ("   Address  ", muted), inert_line(case.get("address") or "—", limit=50),
-        ("\nDeadline  ", muted), (when(case.get("deadline")), "bold"),
-        ("   Lead  ", muted), inert_line(names.department(str(case.get("lead_department") or "")) or "—"),
-        ("\n", ""), inert(case.get("description") or "", limit=300),
+        label(N_("Category")), inert_line(names.category_path(str(case.get("category_code") or "")) or "—"),
+        "\n", label(N_("District")), inert_line(names.district(str(case.get("district") or "")) or "—"),
+        "   ", label(N_("Address"), 0), inert_line(case.get("address") or "—", limit=50),
+        "\n", label(N_("Deadline")), (when(case.get("deadline")), "bold"),
+        "   ", label(N_("Lead dept"), 0),
+        inert_line(names.department(str(case.get("lead_department") or "")) or "—"),
+        "\n", inert(case.get("description") or "", limit=300),
     )
 
 
@@ -79,30 +93,48 @@ class CaseActionScreen(ModalScreen[dict[str, Any] | None]):
     """A form about one case: title, the case, the fields, an error line."""
 
     CSS_PATH = "case_actions.tcss"
-    HEADING = ""
+    HEADING = ""  # a catalog message (N_), also the F1 help's title
     BINDINGS = [
-        Binding("ctrl+s", "submit", "Record", id="action.submit", priority=True),
-        Binding("escape", "cancel", "Cancel", id="action.cancel"),
+        Binding("ctrl+s", "submit", N_("Record"), id="action.submit", priority=True),
+        Binding("escape", "cancel", N_("Cancel"), id="action.cancel"),
         # Enter moves on as the key arrives (a widget's Submitted message would
         # come after keys typed behind it, which would land in the old field)
-        Binding("enter", "enter", "Next / record", show=False, priority=True, id="action.enter"),
+        Binding("enter", "enter", N_("Next / record"), show=False, priority=True, id="action.enter"),
     ]
 
     def __init__(self, case: dict[str, Any], names: wl.Names | None = None) -> None:
         super().__init__()
         self.case = case
         self.names = names or wl.Names()
-        self.error = ""
+        self.error = ""  # in the UI language it was shown in
+
+    @property
+    def HELP_TITLE(self) -> str:  # noqa: N802 - the name the F1 help reads
+        return self.HEADING
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="action-box"):
-            yield Static(Content.assemble((self.HEADING, "bold"), "  ",
-                                          inert_line(self.case.get("case_no"), style="bold $accent")),
-                         classes="action-title")
-            yield Static(case_summary(self.case, self.names), classes="action-case")
+            yield Static(self._title(), classes="action-title", id="action-title")
+            yield Static(case_summary(self.case, self.names), classes="action-case", id="action-case")
             yield from self.fields()
             yield Static("", classes="action-error", id="action-error")
-        yield Footer(compact=True)
+        yield LocalizedFooter(compact=True)
+
+    def _title(self) -> Content:
+        return Content.assemble((_(self.HEADING), "bold"), "  ",
+                                inert_line(self.case.get("case_no"), style="bold $accent"))
+
+    def language_changed(self) -> None:
+        """Title, case and hints in the new language; what is typed stays."""
+        if self.names.language != current_language():
+            self.names = wl.Names(current_language(), self.names.categories, self.names.departments,
+                                  self.names.versions)
+        self.query_one("#action-title", Static).update(self._title())
+        self.query_one("#action-case", Static).update(case_summary(self.case, self.names))
+        self.relabel_fields()
+
+    def relabel_fields(self) -> None:
+        """Placeholders and hints of this form's fields (a :class:`Tr` label relabels itself)."""
 
     def fields(self) -> ComposeResult:  # pragma: no cover - every form has its own
         yield from ()
@@ -150,20 +182,30 @@ class CaseActionScreen(ModalScreen[dict[str, Any] | None]):
 class ReturnCaseScreen(CaseActionScreen):
     """Give a case back to the hotline with a structured reason."""
 
-    HEADING = "Return to the hotline"
+    HEADING = N_("Return to the hotline")
     AUTO_FOCUS = "#return-reasons"
     BINDINGS = [
-        Binding(str(n), f"reason({n - 1})", label, show=False, id=f"return.reason_{reason}")
-        for n, (reason, _zh, label) in enumerate(RETURN_REASONS, start=1)
+        Binding(str(n), f"reason({n - 1})", words, show=False, id=f"return.reason_{reason}")
+        for n, (reason, words) in enumerate(RETURN_REASONS, start=1)
     ]
+    PLACEHOLDER = N_("explain (required for 'other'; helps the hotline re-dispatch)")
 
     def fields(self) -> ComposeResult:
-        yield Static(Content("Why does it go back? (1–4, Enter)"), classes="action-label")
-        yield OptionList(*(Option(Content.assemble((f"{n} ", "bold $text-accent"), (zh, "bold"), f"  {en}"), id=reason)
-                           for n, (reason, zh, en) in enumerate(RETURN_REASONS, start=1)),
-                         id="return-reasons", compact=True)
-        yield Input(placeholder="explain (required for 'other'; helps the hotline re-dispatch)",
-                    id="return-text", max_length=2000, compact=True)
+        yield Tr(N_("Why does it go back? (1–4, Enter)"), classes="action-label")
+        yield OptionList(*self._options(), id="return-reasons", compact=True)
+        yield Input(placeholder=_(self.PLACEHOLDER), id="return-text", max_length=2000, compact=True)
+
+    @staticmethod
+    def _options() -> list[Option]:
+        return [Option(Content.assemble((f"{n} ", "bold $text-accent"), (_(words), "bold")), id=reason)
+                for n, (reason, words) in enumerate(RETURN_REASONS, start=1)]
+
+    def relabel_fields(self) -> None:
+        reasons = self.query_one(OptionList)
+        highlighted = reasons.highlighted
+        reasons.set_options(self._options())
+        reasons.highlighted = highlighted
+        self.query_one("#return-text", Input).placeholder = _(self.PLACEHOLDER)
 
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = 0
@@ -196,23 +238,28 @@ class ReturnCaseScreen(CaseActionScreen):
 class ExtensionRequestScreen(CaseActionScreen):
     """Ask the hotline's supervisor for more time."""
 
-    HEADING = "Ask for an extension"
+    HEADING = N_("Ask for an extension")
     AUTO_FOCUS = "#ext-hours"
+    PLACEHOLDER = N_("why (required)")
 
     def fields(self) -> ComposeResult:
-        yield Static(Content("More hours needed (a supervisor approves or refuses)"), classes="action-label")
+        yield Tr(N_("More hours needed (a supervisor approves or refuses)"), classes="action-label")
         yield Input(value="24", type="integer", id="ext-hours", max_length=4, compact=True)
         yield Static("", id="ext-new-deadline", classes="action-hint")
-        yield Input(placeholder="why (required)", id="ext-reason", max_length=2000, compact=True)
+        yield Input(placeholder=_(self.PLACEHOLDER), id="ext-reason", max_length=2000, compact=True)
 
     def on_mount(self) -> None:
+        self._show_new_deadline()
+
+    def relabel_fields(self) -> None:
+        self.query_one("#ext-reason", Input).placeholder = _(self.PLACEHOLDER)
         self._show_new_deadline()
 
     def hours(self) -> int:
         try:
             return int(self.query_one("#ext-hours", Input).value)
         except ValueError:
-            raise ValueError("say how many hours more (1 to 2160)") from None
+            raise ValueError(_("say how many hours more (1 to 2160)")) from None
 
     @on(Input.Changed, "#ext-hours")
     def _show_new_deadline(self) -> None:
@@ -220,9 +267,9 @@ class ExtensionRequestScreen(CaseActionScreen):
             new = extended(self.case, self.hours())
         except ValueError:
             new = ""
-        self.query_one("#ext-new-deadline", Static).update(
-            Content.assemble(("If approved, the deadline becomes about ", "$text-muted"), (when(new), "bold"),
-                             ("  (the server's calendar decides)", "$text-muted")))
+        self.query_one("#ext-new-deadline", Static).update(Content.assemble(
+            (_("If approved, the deadline becomes about") + " ", "$text-muted"), (when(new), "bold"),
+            ("  " + _("(the server's calendar decides)"), "$text-muted")))
 
     def action_enter(self) -> None:
         if self.focused is self.query_one("#ext-hours", Input):
@@ -233,7 +280,7 @@ class ExtensionRequestScreen(CaseActionScreen):
     def payload(self) -> dict[str, Any]:
         reason = self.query_one("#ext-reason", Input).value.strip()
         if not reason:
-            raise ValueError("say why the department needs more time")
+            raise ValueError(_("say why the department needs more time"))
         return _checked(ExtendedPayload, {"action": ExtensionAction.REQUEST, "hours": self.hours(),
                                           "reason": reason})
 
@@ -241,18 +288,17 @@ class ExtensionRequestScreen(CaseActionScreen):
 class ReportResultScreen(CaseActionScreen):
     """The department's result: what was done (the case becomes resolved)."""
 
-    HEADING = "Report the result"
+    HEADING = N_("Report the result")
     AUTO_FOCUS = "#result-text"
 
     def fields(self) -> ComposeResult:
-        yield Static(Content("What was done, as the citizen will hear it (Ctrl+S records)"),
-                     classes="action-label")
+        yield Tr(N_("What was done, as the citizen will hear it (Ctrl+S records)"), classes="action-label")
         yield TextArea(id="result-text", soft_wrap=True, show_line_numbers=False, compact=True)
 
     def payload(self) -> dict[str, Any]:
         result = self.query_one("#result-text", TextArea).text.strip()
         if not result:
-            raise ValueError("write what was done")
+            raise ValueError(_("write what was done"))
         return _checked(ResolvedPayload, {"mode": ResolveMode.DEPARTMENT, "result": result})
 
 
@@ -263,15 +309,20 @@ class CallbackOutcomeScreen(CaseActionScreen):
     Dismisses ``{"callback": payload, "reopen": payload or None}``.
     """
 
-    HEADING = "Callback"
+    HEADING = N_("Callback")
     AUTO_FOCUS = "#callback-note"
     BINDINGS = [
-        Binding("r", "reopen('rework')", "Rework", id="callback.rework"),
-        Binding("e", "reopen('escalate')", "Escalate", id="callback.escalate"),
+        Binding("r", "reopen('rework')", N_("Rework"), id="callback.rework",
+                tooltip=N_("Back to the same department to do it again")),
+        Binding("e", "reopen('escalate')", N_("Escalate"), id="callback.escalate",
+                tooltip=N_("To supervision (督办)")),
     ]
+    PLACEHOLDER = N_("note (what the citizen said)")
 
-    def __init__(self, case: dict[str, Any], names: wl.Names | None, outcome: str) -> None:
+    def __init__(self, case: dict[str, Any], names: wl.Names | None, outcome: str,
+                 *, phone_shown: bool = False) -> None:
         super().__init__(case, names)
+        self.phone_shown = phone_shown  # revealed on the screen behind (recorded there)
         self.outcome = next(o for o in OUTCOMES if o[0] == outcome)
         self.step = 1
 
@@ -284,25 +335,44 @@ class CallbackOutcomeScreen(CaseActionScreen):
         return bool(self.case.get("lead_department"))
 
     def fields(self) -> ComposeResult:
-        _, satisfaction, _, zh, en = self.outcome
+        yield Static(self._caller(), classes="action-hint", id="callback-caller")
+        yield Static(self._outcome(), id="callback-outcome")
+        yield Input(placeholder=_(self.PLACEHOLDER), id="callback-note", max_length=2000, compact=True)
+        yield Tr(N_("The citizen is not satisfied: what now? (r / e, Enter)"), style="bold",
+                 id="reopen-label", classes="action-label")
+        yield OptionList(*self._choices(), id="reopen-choice", compact=True)
+
+    def _caller(self) -> Content:
+        return Content.assemble(
+            label(N_("Phone"), 0), (phone_for(self.case.get("phone"), self.phone_shown), "bold"),
+            "   ", label(N_("Name"), 0), inert_line(self.case.get("name") or "—"),
+            "\n", label(N_("Result"), 0), inert(self.case.get("resolution") or "—", limit=400),
+        )
+
+    def _outcome(self) -> Content:
+        satisfaction, words = self.outcome[1], self.outcome[3]
         style = "bold $text-error" if satisfaction == Satisfaction.UNSATISFIED else "bold $text-success"
-        yield Static(Content.assemble(
-            ("Phone  ", "$text-muted"), (phone_display(str(self.case.get("phone") or "")), "bold"),
-            ("   Name  ", "$text-muted"), inert_line(self.case.get("name") or "—"),
-            ("\nResult  ", "$text-muted"), inert(self.case.get("resolution") or "—", limit=400),
-        ), classes="action-hint")
-        yield Static(Content.assemble(("Outcome  ", "$text-muted"), (f"{zh}  {en}", style)), id="callback-outcome")
-        yield Input(placeholder="note (what the citizen said)", id="callback-note", max_length=2000, compact=True)
+        return Content.assemble(label(N_("Outcome"), 0), (_(words), style))
+
+    def _choices(self) -> list[Option]:
         options = []
         if self.can_rework:
             dept = self.names.department(str(self.case.get("lead_department")))
-            options.append(Option(Content.assemble(("r ", "bold $text-accent"), ("返工 Rework", "bold"),
-                                                   "  back to ", inert_line(dept)), id=ReopenMode.REWORK))
-        options.append(Option(Content.assemble(("e ", "bold $text-accent"), ("督办 Escalate", "bold"),
-                                               "  to supervision"), id=ReopenMode.ESCALATE))
-        yield Static(Content.styled("The citizen is not satisfied: what now? (r / e, Enter)", "bold"),
-                     id="reopen-label", classes="action-label")
-        yield OptionList(*options, id="reopen-choice", compact=True)
+            options.append(Option(Content.assemble(("r ", "bold $text-accent"), (_("Rework"), "bold"), "  ",
+                                                   inert_line(_("back to {department}").format(department=dept))),
+                                  id=ReopenMode.REWORK))
+        options.append(Option(Content.assemble(("e ", "bold $text-accent"), (_("Escalate"), "bold"),
+                                               "  " + _("to supervision")), id=ReopenMode.ESCALATE))
+        return options
+
+    def relabel_fields(self) -> None:
+        self.query_one("#callback-caller", Static).update(self._caller())
+        self.query_one("#callback-outcome", Static).update(self._outcome())
+        self.query_one("#callback-note", Input).placeholder = _(self.PLACEHOLDER)
+        choice = self.query_one("#reopen-choice", OptionList)
+        highlighted = choice.highlighted
+        choice.set_options(self._choices())
+        choice.highlighted = highlighted
 
     def on_mount(self) -> None:
         self.query_one("#reopen-label").display = False
@@ -356,7 +426,7 @@ class CallbackOutcomeScreen(CaseActionScreen):
             self.show_error(str(exc))
 
     def _payloads(self, reopen: str | None) -> dict[str, Any]:
-        _, satisfaction, resolved, _, _ = self.outcome
+        satisfaction, resolved = self.outcome[1], self.outcome[2]
         note = self.query_one("#callback-note", Input).value.strip()
         callback = _checked(CallbackPayload, {"satisfaction": satisfaction, "resolved": resolved, "note": note})
         again = None
@@ -375,20 +445,22 @@ class ReasonScreen(CaseActionScreen):
     AUTO_FOCUS = "#reason-text"
 
     def __init__(self, case: dict[str, Any], names: wl.Names | None, heading: str, prompt: str,
-                 *, required: bool = False) -> None:
+                 *, required: bool = False, args: dict[str, Any] | None = None) -> None:
+        """*heading* and *prompt* are catalog messages (N_); *args* fill the prompt's ``{placeholders}``."""
         super().__init__(case, names)
         self.HEADING = heading
         self.prompt = prompt
+        self.prompt_args = dict(args or {})
         self.required = required
 
     def fields(self) -> ComposeResult:
-        yield Static(inert(self.prompt), classes="action-label")
+        yield Tr(self.prompt, args=self.prompt_args, classes="action-label")
         yield Input(id="reason-text", max_length=2000, compact=True)
 
     def payload(self) -> dict[str, Any]:
         text = self.query_one("#reason-text", Input).value.strip()
         if self.required and not text:
-            raise ValueError("a reason is needed")
+            raise ValueError(_("a reason is needed"))
         return {"reason": text}
 
 
@@ -397,11 +469,11 @@ class NoteScreen(ReasonScreen):
     meets the feedback deadline)."""
 
     def __init__(self, case: dict[str, Any], names: wl.Names | None = None) -> None:
-        super().__init__(case, names, "Add a note", "Progress, a question, what happens next (Enter records)",
-                         required=True)
+        super().__init__(case, names, N_("Add a note"),
+                         N_("Progress, a question, what happens next (Enter records)"), required=True)
 
     def payload(self) -> dict[str, Any]:
         text = self.query_one("#reason-text", Input).value.strip()
         if not text:
-            raise ValueError("write the note")
+            raise ValueError(_("write the note"))
         return _checked(NotePayload, {"text": text})

@@ -6,9 +6,11 @@ deadline that decides (sign / reply / result, by ``operator_tui.workdays``)
 and the time left, flagged near (80 % of the allowed time used) and overdue.
 One key each, on the list or in the case: sign for it, return it to the
 hotline with a structured reason, ask for an extension, report the result,
-add a note (a department's first word meets its feedback deadline). Every action is a local write with its outbox row (seat.record), so
-the desk works offline; rows changed here and not yet confirmed show ↑, and
-cases sent back or resolved here stay listed until the server has them.
+add a note (a department's first word meets its feedback deadline). Every
+action is a local write with its outbox row (seat.record), so the desk works
+offline; rows changed here and not yet confirmed show ↑, and cases sent back
+or resolved here stay listed until the server has them. Every word is in the
+UI language and switches with it (``language_changed``).
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
+from operator_tui import i18n
 from operator_tui.domain import EventType, Rejected
+from operator_tui.i18n import N_, NP_, _, ngettext, pgettext
 
 from . import desk_lists as dl
 from . import worklists as wl
@@ -32,24 +36,31 @@ from .case_actions import ExtensionRequestScreen, NoteScreen, ReportResultScreen
 from .case_view import CaseViewScreen
 from .inert import cell, inert, inert_line
 from .rows import status_cell
-from .status_bar import StatusBar, age_text
+from .status_bar import StatusBar
+from .translated import LocalizedFooter
 from .work_pane import Row, WorkPane
 
-DESCRIPTION_CELLS = 20  # keeps a row within 120 columns (the detail below shows it all)
-COLUMNS = ("Case no", "Next deadline", "Time left", "Status", "Category", "District", "Description")
-EMPTY = "No cases for the department right now. New ones appear here as the hotline dispatches them."
+DESCRIPTION_CELLS = 18  # keeps a row within 120 columns (the detail below shows it all)
+COLUMNS = (N_("Case no"), N_("Next deadline"), N_("Time left"), N_("Status"), N_("Category"), N_("District"),
+           N_("Description"))
+EMPTY = N_("No cases for the department right now. New ones appear here as the hotline dispatches them.")
 DESK_BINDINGS = [
-    Binding("s", "sign", "Sign", id="desk.sign"),
-    Binding("r", "return_case", "Return…", id="desk.return"),
-    Binding("e", "extension", "Extension…", id="desk.extension"),
-    Binding("d", "report", "Report result…", id="desk.report"),
-    Binding("n", "note", "Note…", id="desk.note"),
+    Binding("s", "sign", N_("Sign"), id="desk.sign", tooltip=N_("Sign for the case: the department accepts it")),
+    Binding("r", "return_case", N_("Return…"), id="desk.return",
+            tooltip=N_("Give the case back to the hotline, with a reason")),
+    Binding("e", "extension", N_("Extension…"), id="desk.extension",
+            tooltip=N_("Ask the hotline's supervisor for more time")),
+    Binding("d", "report", N_("Report result…"), id="desk.report",
+            tooltip=N_("Report what was done: the case is resolved and goes to callback")),
+    Binding("n", "note", N_("Note…"), id="desk.note",
+            tooltip=N_("Add a note (the first word on a case meets its feedback deadline)")),
 ]
 DESK_ACTIONS = ("sign", "return_case", "extension", "report", "note")
 FLAG_STYLE = {"overdue": "bold red", "near": "bold yellow", "ok": "", "none": "dim"}
-
-
-KIND_LABEL = {"sign": "sign", "feedback": "reply", "resolution": "result"}
+# what the deciding deadline is for: signing, the first reply, the result
+KIND_LABEL = {"sign": NP_("deadline", "sign"), "feedback": NP_("deadline", "reply"),
+              "resolution": NP_("deadline", "result")}
+OFFLINE_NOTE = N_("Offline now: it is sent when the server is back.")
 
 
 def due_of(case: dict[str, Any]) -> dl.Deadline:
@@ -58,31 +69,41 @@ def due_of(case: dict[str, Any]) -> dl.Deadline:
     return found if isinstance(found, dl.Deadline) else dl.deadline_of(case)
 
 
+def kind_label(kind: str) -> str:
+    """What a deadline is for, in the UI language (``签收`` / ``sign``)."""
+    message = KIND_LABEL.get(kind)
+    return pgettext(*message) if message else kind
+
+
 def next_deadline(deadline: dl.Deadline) -> Text:
-    """``11-29 08:00 sign``: the deciding deadline and what it is for."""
+    """``11月29日 08:00 签收`` / ``29 Nov 08:00 sign``: the deciding deadline and what it is for."""
     if not deadline.due:
         return cell("—", style="dim")
     text = cell(wl.local_time(deadline.due, with_date=True))
-    text.append(f" {KIND_LABEL.get(deadline.kind, deadline.kind)}", style="dim")
+    text.append(f" {kind_label(deadline.kind)}", style="dim")
     return text
 
 
 def time_left(deadline: dl.Deadline) -> Text:
-    """``3d04h`` / ``near 5h10m`` / ``overdue 2h05m`` ('—' without a deadline)."""
+    """``3 d 4 h`` / ``near 5 h 10 min`` / ``overdue 2 h 5 min`` in the UI
+    language ('—' without a deadline)."""
     if deadline.seconds_left is None:
         return cell("—", style="dim")
     if deadline.flag == "overdue":
-        return cell(f"overdue {age_text(-deadline.seconds_left)}", style=FLAG_STYLE["overdue"])
-    prefix = "near " if deadline.flag == "near" else ""
-    return cell(prefix + age_text(deadline.seconds_left), style=FLAG_STYLE.get(deadline.flag, ""))
+        duration = i18n.format_duration(max(60.0, -deadline.seconds_left))
+        return cell(_("overdue {duration}").format(duration=duration), style=FLAG_STYLE["overdue"])
+    duration = i18n.format_duration(deadline.seconds_left)
+    if deadline.flag == "near":
+        return cell(_("near {duration}").format(duration=duration), style=FLAG_STYLE["near"])
+    return cell(duration, style=FLAG_STYLE.get(deadline.flag, ""))
 
 
 def desk_row(case: dict[str, Any], names: wl.Names, department: str) -> tuple[Text, ...]:
     status = status_cell(case)
     if case.get("lead_department") != department and case.get("status") in dl.OPEN_AT_DEPARTMENT:
-        status.append(" co", style="dim")  # co-handler: the lead department acts
+        status.append(" " + pgettext("co-handler", "co"), style="dim")  # the lead department acts
     if case.get("extension_pending_hours"):
-        status.append(" +ext", style="magenta")
+        status.append(" " + _("+ext"), style="magenta")
     deadline = due_of(case)
     return (
         cell(case.get("case_no"), style="bold"),
@@ -90,7 +111,7 @@ def desk_row(case: dict[str, Any], names: wl.Names, department: str) -> tuple[Te
         time_left(deadline),
         status,
         cell(names.category(str(case.get("category_code") or "")), limit=12),
-        cell(names.district(str(case.get("district") or "")), limit=10),
+        cell(names.district(str(case.get("district") or "")), limit=8),
         cell(case.get("description"), limit=DESCRIPTION_CELLS),
     )
 
@@ -134,16 +155,17 @@ class DeskActions:
         return True if allowed.get(action, True) else None
 
     def record_action(self, case_no: str, kind: EventType, payload: dict[str, Any], done: str) -> bool:
+        """Record the event; *done* (a catalog message with ``{case_no}``) says so."""
         try:
             self.seat.record(case_no, kind, payload)
         except Rejected as exc:
-            self.app.notify(f"Not recorded: {exc.reason}", severity="error", markup=False)
+            self.app.notify(_("Not recorded: {reason}").format(reason=exc.reason), severity="error", markup=False)
             return False
         except ValueError as exc:
-            self.app.notify(f"Not recorded: {exc}", severity="error", markup=False)
+            self.app.notify(_("Not recorded: {reason}").format(reason=exc), severity="error", markup=False)
             return False
-        later = "" if self.seat.status().online else " Offline now: it is sent when the server is back."
-        self.app.notify(f"{done}: {case_no}.{later}", markup=False)
+        later = "" if self.seat.status().online else " " + _(OFFLINE_NOTE)
+        self.app.notify(_(done).format(case_no=case_no) + later, markup=False)
         self.after_action()
         return True
 
@@ -163,23 +185,23 @@ class DeskActions:
         """Sign for the case: the department accepts it."""
         case = self.acting_case()
         if case is not None:
-            self.record_action(case["case_no"], EventType.SIGNED, {}, "Signed for")
+            self.record_action(case["case_no"], EventType.SIGNED, {}, N_("Signed for: {case_no}."))
 
     def action_return_case(self) -> None:
         """Give the case back to the hotline, with a reason."""
-        self._form(ReturnCaseScreen, EventType.RETURNED, "Returned to the hotline")
+        self._form(ReturnCaseScreen, EventType.RETURNED, N_("Returned to the hotline: {case_no}."))
 
     def action_extension(self) -> None:
         """Ask the hotline's supervisor for more time."""
-        self._form(ExtensionRequestScreen, EventType.EXTENDED, "Extension asked for")
+        self._form(ExtensionRequestScreen, EventType.EXTENDED, N_("Extension asked for: {case_no}."))
 
     def action_report(self) -> None:
         """Report what was done: the case is resolved and goes to callback."""
-        self._form(ReportResultScreen, EventType.RESOLVED, "Result reported")
+        self._form(ReportResultScreen, EventType.RESOLVED, N_("Result reported: {case_no}."))
 
     def action_note(self) -> None:
         """Add a note (the first word on a case meets its feedback deadline)."""
-        self._form(NoteScreen, EventType.NOTE, "Note added")
+        self._form(NoteScreen, EventType.NOTE, N_("Note added: {case_no}."))
 
 
 class DeskCaseScreen(DeskActions, CaseViewScreen):
@@ -206,11 +228,12 @@ class DeskScreen(dl.LiveList, DeskActions, Screen):
     """The department's inbox."""
 
     CSS_PATH = "department_desk.tcss"
-    HELP_TITLE = "Department desk — inbox"
+    HELP_TITLE = N_("Department desk — inbox")
     AUTO_FOCUS = "#inbox-table"
     BINDINGS = [
         *DESK_BINDINGS,
-        Binding("ctrl+r", "reload", "Refresh", id="desk.refresh", show=False),
+        Binding("ctrl+r", "reload", N_("Refresh"), id="desk.refresh", show=False,
+                tooltip=N_("Read the inbox again now")),
     ]
 
     def __init__(self, seat: Any) -> None:
@@ -228,7 +251,7 @@ class DeskScreen(dl.LiveList, DeskActions, Screen):
         yield self.pane
         yield Static("", id="desk-detail", markup=False)
         yield StatusBar()
-        yield Footer(compact=True)
+        yield LocalizedFooter(compact=True)
 
     def on_mount(self) -> None:
         self._show_title()
@@ -238,10 +261,14 @@ class DeskScreen(dl.LiveList, DeskActions, Screen):
     def _show_title(self) -> None:
         names = self.names or wl.Names()
         dept = self.department
-        info = names.departments.get(dept) or {}
-        title = " ".join(x for x in (info.get("name_zh"), info.get("name_en")) if x) or dept
         self.query_one("#desk-title", Static).update(Content.assemble(
-            ("Department desk  ", "bold"), inert_line(title, style="bold $accent"), (f"  ({dept})", "$text-muted")))
+            (_("Department desk") + "  ", "bold"), inert_line(names.department(dept), style="bold $accent"),
+            inert_line(f"  ({dept})", style="$text-muted")))
+
+    def language_changed(self) -> None:
+        """Title, counts, rows and detail in the new language (names too)."""
+        self._show_title()
+        self.reload()
 
     # --- loading ---------------------------------------------------------------------
 
@@ -260,9 +287,9 @@ class DeskScreen(dl.LiveList, DeskActions, Screen):
             self.app.call_from_thread(self.show_inbox, cases, names)
 
     def show_inbox(self, cases: list[dict[str, Any]], names: wl.Names) -> None:
-        first = self.names is None
+        renamed = self.names is None or self.names.language != names.language
         self.names = names
-        if first:
+        if renamed:
             self._show_title()
         rows: list[Row] = [(c["case_no"], desk_row(c, names, self.department)) for c in cases]
         self.cases = {c["case_no"]: c for c in cases}
@@ -279,16 +306,19 @@ class DeskScreen(dl.LiveList, DeskActions, Screen):
         open_cases = [c for c in cases if c.get("status") in dl.OPEN_AT_DEPARTMENT]
         flags = [due_of(c).flag for c in open_cases]
         waiting = sum(1 for c in cases if c.get("local"))
-        parts: list[tuple[str, str] | str] = [(f"{len(open_cases)} open", "bold")]
+        n = i18n.format_number
+        parts: list[tuple[str, str] | str] = [
+            (ngettext("{n} open case", "{n} open cases", len(open_cases)).format(n=n(len(open_cases))), "bold")]
         to_sign = sum(1 for c in open_cases if c.get("status") == "dispatched")
         if to_sign:
-            parts += ["  ·  ", (f"{to_sign} to sign", "bold $text-accent")]
+            parts += ["  ·  ", (_("{n} to sign").format(n=n(to_sign)), "bold $text-accent")]
         if flags.count("near"):
-            parts += ["  ·  ", (f"{flags.count('near')} near deadline", "bold $text-warning")]
+            parts += ["  ·  ", (_("{n} near deadline").format(n=n(flags.count("near"))), "bold $text-warning")]
         if flags.count("overdue"):
-            parts += ["  ·  ", (f"{flags.count('overdue')} overdue", "bold $text-error")]
+            parts += ["  ·  ", (_("{n} overdue").format(n=n(flags.count("overdue"))), "bold $text-error")]
         if waiting:
-            parts += ["  ·  ", (f"{waiting} changed here, not yet on the server ↑", "$text-warning")]
+            parts += ["  ·  ", (_("{n} changed here, not yet on the server ↑").format(n=n(waiting)),
+                                "$text-warning")]
         self.query_one("#desk-counts", Static).update(Content.assemble(*parts))
 
     def selected(self) -> dict[str, Any] | None:
@@ -305,10 +335,11 @@ class DeskScreen(dl.LiveList, DeskActions, Screen):
         bits: list[Any] = [inert_line(case.get("case_no"), style="bold"), "  ",
                            inert_line(names.category_path(str(case.get("category_code") or "")))]
         if case.get("address"):
-            bits += [("\nAddress  ", "$text-muted"), inert_line(case.get("address"))]
+            bits += [("\n" + _("Address") + "  ", "$text-muted"), inert_line(case.get("address"))]
         if case.get("extension_pending_hours"):
-            bits += [("\nExtension of ", "$text-muted"), (f"{case['extension_pending_hours']} h", "bold"),
-                     (" asked for: waiting for the supervisor", "$text-muted")]
+            hours = int(case["extension_pending_hours"])
+            bits += ["\n", (_("Extension of {hours} asked for: waiting for the supervisor").format(
+                hours=_("{n} h").format(n=hours)), "$text-muted")]
         bits += ["\n", inert(case.get("description") or "", limit=400)]
         detail.update(Content.assemble(*bits))
 

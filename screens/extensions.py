@@ -3,7 +3,8 @@
 Cases whose lead department asked for more time (``extension_pending_hours``
 > 0), nearest deadline first. Approving moves the deadline by the hours asked
 for — the server moves it, by the centre's rules and holiday calendar (the
-list shows the seat's estimate); refusing asks for a reason. Both are local writes that sync later.
+list shows the seat's estimate); refusing asks for a reason. Both are local
+writes that sync later. Every word is in the UI language and switches with it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.content import Content
 
+from operator_tui import i18n
 from operator_tui.domain import EventType, ExtensionAction
+from operator_tui.i18n import N_, _
 
 from . import desk_lists as dl
 from . import worklists as wl
@@ -32,15 +35,17 @@ class ExtensionsScreen(CaseListScreen):
     """Pending extension requests."""
 
     CSS_PATH = "callbacks.tcss"
-    HELP_TITLE = "Extension requests"
+    HELP_TITLE = N_("Extension requests")
     LIST_ID = "extensions"
     AUTO_FOCUS = "#extensions-table"
-    HEADING = "Extension requests — departments asking for more time, nearest deadline first"
-    COLUMNS = ("Case no", "Department", "Deadline", "Time left", "Asks", "Would become", "Reason")
-    EMPTY = "No department is waiting for an answer about an extension."
+    HEADING = N_("Extension requests — departments asking for more time, nearest deadline first")
+    COLUMNS = (N_("Case no"), N_("Department"), N_("Deadline"), N_("Time left"), N_("Asks"), N_("Would become"),
+               N_("Reason"))
+    EMPTY = N_("No department is waiting for an answer about an extension.")
     BINDINGS = [
-        Binding("a", "approve", "Approve", id="extensions.approve"),
-        Binding("x", "refuse", "Refuse…", id="extensions.refuse"),
+        Binding("a", "approve", N_("Approve"), id="extensions.approve",
+                tooltip=N_("Give the department the time it asked for")),
+        Binding("x", "refuse", N_("Refuse…"), id="extensions.refuse", tooltip=N_("Refuse the extension (asks why)")),
     ]
 
     def __init__(self, seat: Any) -> None:
@@ -79,13 +84,13 @@ class ExtensionsScreen(CaseListScreen):
             cell(names.department(str(case.get("lead_department") or "")), limit=16),
             cell(wl.local_time(case.get("deadline"), with_date=True) or "—"),
             time_left(due_of(case)),
-            cell(f"+{hours} h", style="bold"),
+            cell(_("+{n} h").format(n=hours), style="bold"),
             cell(wl.local_time(dl.extended(case, hours), with_date=True) or "—"),
             cell(case.get("extension_reason") or "—", limit=30),
         )
 
     def legend(self, cases: list[dict[str, Any]]) -> Content:
-        return Content.assemble((f"{len(cases)} waiting for an answer", "bold"))
+        return Content.assemble((_("{n} waiting for an answer").format(n=i18n.format_number(len(cases))), "bold"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("approve", "refuse"):
@@ -102,8 +107,8 @@ class ExtensionsScreen(CaseListScreen):
         # the server moves the deadline by its rules and holiday calendar
         payload = {"action": ExtensionAction.APPROVE, "hours": hours}
         if record(self, case["case_no"], EventType.EXTENDED, payload):
-            self.app.notify(f"Extension approved: {case['case_no']} (+{hours} h).{offline_note(self.seat)}",
-                            markup=False)
+            self.app.notify(_("Extension approved: {case_no} (+{n} h).").format(case_no=case["case_no"], n=hours)
+                            + offline_note(self.seat), markup=False)
             self.reload()
 
     def action_refuse(self) -> None:
@@ -118,11 +123,13 @@ class ExtensionsScreen(CaseListScreen):
                 return
             payload = {"action": ExtensionAction.REFUSE, "hours": hours, "reason": answer["reason"]}
             if record(self, case["case_no"], EventType.EXTENDED, payload):
-                self.app.notify(f"Extension refused: {case['case_no']}.{offline_note(self.seat)}", markup=False)
+                self.app.notify(_("Extension refused: {case_no}.").format(case_no=case["case_no"])
+                                + offline_note(self.seat), markup=False)
                 self.reload()
 
-        self.app.push_screen(ReasonScreen(case, self.names, "Refuse the extension",
-                                          f"Why not? (the department asked for {hours} h more)", required=True),
+        self.app.push_screen(ReasonScreen(case, self.names, N_("Refuse the extension"),
+                                          N_("Why not? (the department asked for {n} h more)"), required=True,
+                                          args={"n": hours}),
                              refused)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +23,7 @@ from textual.widgets import DataTable
 
 from central_server.demo_data import DEMO_PASSWORD
 from central_server.seed import seed_demo
-from operator_tui import clock
+from operator_tui import clock, i18n
 from operator_tui.app import OperatorApp
 from operator_tui.embedded_server import EmbeddedServer
 from operator_tui.seat import Seat, SeatPaths
@@ -105,7 +105,7 @@ async def test_the_numbers_on_the_board_are_the_servers(sup: Seat) -> None:
         rates = shown(screen, "rates")
         for name in ("response", "resolution", "satisfaction", "direct"):
             rate = board["rates"][name]
-            percent = "—" if rate["rate"] is None else f"{rate['rate'] * 100:.1f}%"
+            percent = "—" if rate["rate"] is None else i18n.format_percent(rate["rate"], 1)
             assert rates[name][1:] == [percent, str(rate["numerator"]), str(rate["denominator"])]
         for outcome, found in board["rates"]["satisfaction"]["outcomes"].items():
             assert rates[f"satisfaction.{outcome}"][2] == str(found["count"])
@@ -137,7 +137,8 @@ async def test_the_numbers_on_the_board_are_the_servers(sup: Seat) -> None:
                                                                     str(dept["overdue"])]
         assert overall["open"] > 0 and board["volume"]["total"] >= 0  # the demo has running deadlines
         title = str(screen.query_one("#board-title").render())
-        assert board["day"] in title and centre_time(board["at"], board["timezone"]) in title
+        day = i18n.format_date(date.fromisoformat(board["day"]))  # in the UI language
+        assert day in title and centre_time(board["at"], board["timezone"]) in title
 
 
 async def drill(pilot, table_id: str, row_key: str, column: int) -> BoardCasesScreen:

@@ -25,10 +25,12 @@ import local_cache.search
 from local_cache._rows import utc_key
 from operator_tui import clock
 from operator_tui.seat import Seat
+from screens import board_rows
 from screens.board import BoardScreen
 from screens.board_cases import BoardCasesScreen
 from screens.case_form import CaseFormScreen
 from screens.duplicates_panel import DuplicatesPanel
+from screens.worklists import Names
 from tests.intake_support import FIXED_CASE_NO, FIXED_NOW, SIZE, ScreenApp, fixed_draft, fixed_seat
 
 AT = "2025-11-29T02:30:00.000000Z"  # 10:30 in Beijing
@@ -168,9 +170,10 @@ def test_board_cases(snap_compare, seat: Seat) -> None:
     ]
     page = {"protocol": 1, "metric": "hotspot", "key": "category=05.01.01,district=chaoyang", "at": AT,
             "total": 4, "cases": cases, "has_more": False, "next_after": cases[-1]["case_no"]}
-    app = ScreenApp(seat, lambda s: BoardCasesScreen(
-        s, d("hotspot", category="05.01.01", district="chaoyang"), "停水 in 朝阳区: today", at=AT,
-        zone="Asia/Shanghai", fetch=lambda after: page))
+    hot_spot = board_rows.hotspots_table(fixed_board(), Names()).rows[0]
+    drill, title = hot_spot.drill_at(3)  # "停水 in 朝阳区: today", as the board gives it
+    app = ScreenApp(seat, lambda s: BoardCasesScreen(s, drill, title, at=AT, zone="Asia/Shanghai",
+                                                     fetch=lambda after: page))
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
