@@ -2,8 +2,8 @@
 
 Cases that came in through another channel (web portal, app, WeChat, Weibo,
 e-mail: Open311 and the like) arrive open, with the category the citizen
-chose; a department may send a case back (returned). Both wait here, oldest
-first, until an operator confirms or changes the category (``c``: the
+chose; a department may send a case back (returned). Both wait here, the
+most urgent first, then the oldest, until an operator confirms or changes the category (``c``: the
 category picker, Enter on the proposed one confirms it) and dispatches the
 case (``d``: the dispatch form). Both are local writes that sync later; a
 case leaves the list as soon as it is dispatched on this seat.
@@ -32,10 +32,14 @@ QUEUE_WHERE = ("(status = 'open' AND json_extract(state, '$.channel') != 'phone'
                "OR status = 'returned'")
 
 
+URGENCY_ORDER = ("ORDER BY CASE json_extract(state, '$.urgency') WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 "
+                 "ELSE 2 END, created_at, case_no")
+
+
 def dispatch_queue(cache: Any, limit: int = dl.LIST_LIMIT) -> list[dict[str, Any]]:
     """Open cases from the other channels and cases the departments returned,
-    oldest first (worker thread)."""
-    return dl._rows(cache, QUEUE_WHERE, (), "ORDER BY created_at, case_no", limit)
+    the most urgent first, then the oldest (worker thread)."""
+    return dl._rows(cache, QUEUE_WHERE, (), URGENCY_ORDER, limit)
 
 
 class DispatchQueueScreen(CaseListScreen):
@@ -45,7 +49,8 @@ class DispatchQueueScreen(CaseListScreen):
     HELP_TITLE = N_("To dispatch")
     LIST_ID = "queue"
     AUTO_FOCUS = "#queue-table"
-    HEADING = N_("To dispatch — cases from the other channels and cases returned by departments, oldest first")
+    HEADING = N_("To dispatch — cases from the other channels and cases returned by departments, "
+                 "most urgent first, then oldest")
     COLUMNS = (N_("Case no"), N_("Received"), N_("Channel"), N_("Status"), N_("Category"), N_("Urgency"),
                N_("Address"), N_("Description"))
     EMPTY = N_("Nothing to dispatch: no case from another channel or returned by a department is waiting.")
