@@ -76,7 +76,9 @@ def export_router(db: Database, accounts: Accounts) -> APIRouter:
                 raise HTTPException(403, "board numbers are for supervisors; export a date range")
             if department and department != who.department:
                 raise HTTPException(403, "a department exports only its own cases")
-            scope = who.department or "\x00none"
+            if not who.department:
+                raise HTTPException(403, "your department account names no department")
+            scope = who.department
         if include_phone and who.role not in PHONE_ROLES:
             raise HTTPException(403, f"your role ({who.role}) may not export phone numbers")
         now = clock.now()
