@@ -1,6 +1,7 @@
 """Snapshot tests of issue 5's operator screens: the supervisor's board (live
 and offline), the cases behind a board number, and the duplicates panel
-beside the case form.
+beside the case form. The board and the drill-down list in both UI languages
+(``[zh]`` / ``[en]``), the rest in Chinese (the default).
 
 Deterministic: the board screen is fed a fixed /v1/board answer (no server,
 no timer), the drill-down list a fixed page; the seat holds fixed reference
@@ -142,12 +143,16 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
-def board_app(seat: Seat) -> ScreenApp:
-    return ScreenApp(seat, lambda s: BoardScreen(s, poll=None, data=fixed_board(), fetched_at=AT))
+LANGUAGES = pytest.mark.parametrize("language", ["zh", "en"])
 
 
-def test_board(snap_compare, seat: Seat) -> None:
-    assert snap_compare(board_app(seat), terminal_size=SIZE, run_before=settle)
+def board_app(seat: Seat, language: str = "zh") -> ScreenApp:
+    return ScreenApp(seat, lambda s: BoardScreen(s, poll=None, data=fixed_board(), fetched_at=AT), language=language)
+
+
+@LANGUAGES
+def test_board(snap_compare, seat: Seat, language: str) -> None:
+    assert snap_compare(board_app(seat, language), terminal_size=SIZE, run_before=settle)
 
 
 def test_board_offline(snap_compare, seat: Seat) -> None:
@@ -161,7 +166,8 @@ def test_board_offline(snap_compare, seat: Seat) -> None:
     assert snap_compare(board_app(seat), terminal_size=SIZE, run_before=offline)
 
 
-def test_board_cases(snap_compare, seat: Seat) -> None:
+@LANGUAGES
+def test_board_cases(snap_compare, seat: Seat, language: str) -> None:
     cases = [
         {**c, "case_no": f"251129-0{i + 10}-00{i + 10}-0", "created_at": f"2025-11-29T0{i % 3}:1{i}:00.000000Z",
          "status": "dispatched" if i % 2 else "open", "category_code": "05.01.01", "district": "chaoyang",
@@ -173,7 +179,7 @@ def test_board_cases(snap_compare, seat: Seat) -> None:
     hot_spot = board_rows.hotspots_table(fixed_board(), Names()).rows[0]
     drill, title = hot_spot.drill_at(3)  # "停水 in 朝阳区: today", as the board gives it
     app = ScreenApp(seat, lambda s: BoardCasesScreen(s, drill, title, at=AT, zone="Asia/Shanghai",
-                                                     fetch=lambda after: page))
+                                                     fetch=lambda after: page), language=language)
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 

@@ -1,6 +1,8 @@
 """Snapshot tests of the screens after intake: the department desk's inbox,
 the callback list, the supervisor's extension requests and every action form
-— Chinese and English text, an injection attempt shown inert.
+— Chinese and English text, an injection attempt shown inert. The inbox,
+the callback list and the extension requests in both UI languages (``[zh]`` /
+``[en]``), the forms in Chinese (the default).
 
 Deterministic: the cache is filled by hand with fixed times and case numbers,
 "now" and the time zone are frozen, the seat's sync status is fixed and its
@@ -222,12 +224,12 @@ def test_note_form(snap_compare, desk_seat: Seat) -> None:
     assert snap_compare(OperatorApp(desk_seat), terminal_size=SIZE, run_before=keys)
 
 
-def test_desk_inbox(snap_compare, desk_seat: Seat) -> None:
-    assert snap_compare(OperatorApp(desk_seat), terminal_size=SIZE, run_before=settle)
+LANGUAGES = pytest.mark.parametrize("language", ["zh", "en"])
 
 
-def test_desk_inbox_english(snap_compare, desk_seat: Seat) -> None:
-    assert snap_compare(OperatorApp(desk_seat, language="en"), terminal_size=SIZE, run_before=settle)
+@LANGUAGES
+def test_desk_inbox(snap_compare, desk_seat: Seat, language: str) -> None:
+    assert snap_compare(OperatorApp(desk_seat, language=language), terminal_size=SIZE, run_before=settle)
 
 
 def test_return_form(snap_compare, desk_seat: Seat) -> None:
@@ -245,8 +247,10 @@ def test_report_result_form(snap_compare, desk_seat: Seat) -> None:
     assert snap_compare(OperatorApp(desk_seat), terminal_size=SIZE, run_before=keys)
 
 
-def test_callback_list(snap_compare, operator_seat: Seat) -> None:
-    assert snap_compare(OperatorApp(operator_seat), terminal_size=SIZE, run_before=keys_then_settle("f4"))
+@LANGUAGES
+def test_callback_list(snap_compare, operator_seat: Seat, language: str) -> None:
+    assert snap_compare(OperatorApp(operator_seat, language=language), terminal_size=SIZE,
+                        run_before=keys_then_settle("f4"))
 
 
 def test_callback_unsatisfied_second_step(snap_compare, operator_seat: Seat) -> None:
@@ -259,8 +263,10 @@ def test_callback_satisfied_form(snap_compare, operator_seat: Seat) -> None:
     assert snap_compare(OperatorApp(operator_seat), terminal_size=SIZE, run_before=keys)
 
 
-def test_extension_requests(snap_compare, supervisor_seat: Seat) -> None:
-    assert snap_compare(OperatorApp(supervisor_seat), terminal_size=SIZE, run_before=keys_then_settle("f2"))
+@LANGUAGES
+def test_extension_requests(snap_compare, supervisor_seat: Seat, language: str) -> None:
+    assert snap_compare(OperatorApp(supervisor_seat, language=language), terminal_size=SIZE,
+                        run_before=keys_then_settle("f2"))
 
 
 def test_refuse_extension_form(snap_compare, supervisor_seat: Seat) -> None:
