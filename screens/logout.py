@@ -111,6 +111,7 @@ class LogoutActions:
         while len(app.screen_stack) > 1:
             app.pop_screen()
         app._seat_info = None
+        app.clear_notifications()  # they may name the last operator's cases
         app.push_screen(LoginScreen(self.seat), app._after_first_login)
         if result.revoked:
             app.notify(_("Logged out. This seat's copy of the cases was wiped."), markup=False)

@@ -62,7 +62,8 @@ async def test_f10_refuses_then_confirms_wipes_and_returns_to_login(server, tmp_
         await pilot.press("ctrl+o", "y")
         await wait_idle(pilot)
         assert isinstance(app.screen, LoginScreen) and len(app.screen_stack) == 2
-        assert "Logged out. This seat's copy of the cases was wiped." in messages(app)
+        # the refusal shown before (about the last operator's work) is gone too
+        assert messages(app) == ["Logged out. This seat's copy of the cases was wiped."]
         assert seat.operator is None and seat.tokens.load() is None
         assert seat.cache.case_count() == 0 and leftovers(seat.paths.cache) == {}
         with client(server.url, token) as http:
