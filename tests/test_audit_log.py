@@ -1,6 +1,6 @@
 """The audit log: complete, attributable, readable (GET /v1/audit, the CLI)
-and free of secrets. One real session against a server process on loopback
-(a seat logs in, types and syncs cases, looks callers up, reveals a number,
+and free of secrets, on both backends. One real session against a server
+process on loopback (a seat logs in, types and syncs cases, looks callers up, reveals a number,
 logs out; logins fail and are throttled; an admin manages users, reference
 data and API keys) is run once for the module; the tests read what it left:
 the audit log, the change history, the server's stdout/stderr and the seat's
@@ -24,9 +24,9 @@ from central_server.reference import ReferenceStore
 from operator_tui.cli import app as cli_app
 from operator_tui.domain import EventType
 from operator_tui.seat import Seat, SeatPaths
-from tests.server_helpers import (PASSWORD, add_user, client, login, login_response, open_db,
-                                  prepare_database, query)
-from tests.servers import ServerProcess, sqlite_url
+from tests.server_helpers import (BACKEND_PARAMS, PASSWORD, add_user, client, drop_database, login,
+                                  login_response, new_database, open_db, prepare_database, query)
+from tests.servers import ServerProcess
 
 PHONE = "13912348765"
 PHONE_E164 = "+86" + PHONE
@@ -63,9 +63,9 @@ def seat_logging(path: Path):
         handler.close()
 
 
-def _session(tmp: Path) -> Session:
+def _session(tmp: Path, url: str) -> Session:
     s = Session()
-    url = prepare_database(sqlite_url(tmp / "central.db"))
+    prepare_database(url)
     s.server = srv = ServerProcess(url, workdir=tmp / "srv").start()
     s.seat_log = tmp / "seat.log"
     with seat_logging(s.seat_log):
@@ -118,11 +118,13 @@ def _session(tmp: Path) -> Session:
     return s
 
 
-@pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory):
-    s = _session(tmp_path_factory.mktemp("audit"))
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
+def session(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    url = new_database(request.param, request, tmp_path_factory, "audit")
+    s = _session(tmp_path_factory.mktemp("audit"), url)
     yield s
     s.server.stop()
+    drop_database(request, url)
 
 
 def admin_get(s: Session, path: str, **params: Any) -> dict[str, Any]:
