@@ -50,14 +50,19 @@ class TokenStore:
         self._write_file(entries)
 
     def forget(self) -> None:
+        """Delete this server's token (the file goes when it held the last one)."""
         if self._keyring is not None:
             try:
                 self._keyring.delete_password(SERVICE, self.server_url)
             except Exception:
                 pass
         entries = self._read_file()
-        if entries.pop(self.server_url, None) is not None:
+        if entries.pop(self.server_url, None) is None:
+            return
+        if entries:
             self._write_file(entries)
+        else:  # the last token: no file is left behind
+            self.fallback_file.unlink(missing_ok=True)
 
     def _read_file(self) -> dict[str, Any]:
         try:

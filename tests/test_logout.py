@@ -7,7 +7,7 @@ tests/test_tui_logout.py."""
 
 from __future__ import annotations
 
-import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -97,6 +97,21 @@ def test_the_refusal_says_how_many_and_why() -> None:
     assert not Blockers() and Blockers(drafts=1)
 
 
+def test_token_file_keeps_other_servers_and_goes_with_the_last(tmp_path) -> None:
+    from operator_tui.credentials import TokenStore
+
+    path = tmp_path / "data" / "tokens.json"
+    one, two = (TokenStore(u, path, use_keyring=False) for u in ("http://a:1", "http://b:2"))
+    one.save({"token": "t-one"})
+    two.save({"token": "t-two"})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    one.forget()
+    assert one.load() is None and two.load() == {"token": "t-two"} and "t-one" not in path.read_text()
+    two.forget()
+    assert not path.exists()
+    two.forget()  # nothing to forget: no error
+
+
 # --- the wipe, in raw bytes -----------------------------------------------------------
 
 
@@ -151,7 +166,7 @@ def test_logout_revokes_forgets_wipes_and_the_next_operator_resyncs(server, tmp_
 
     assert result.revoked and result.drafts_dropped == 1
     assert seat.operator is None and seat.tokens.load() is None
-    assert server.url not in json.loads(seat.paths.token_file.read_text() or "{}")
+    assert not seat.paths.token_file.exists()  # it held only this server's token
     assert leftovers(seat.paths.cache) == {}
     assert seat.cache.get_state("operator_id") is None and seat.cache.get_state("cursor") == ""
     with client(server.url, token) as http:
