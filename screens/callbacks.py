@@ -32,6 +32,7 @@ from operator_tui import i18n
 from operator_tui.domain import EventType, Rejected, Satisfaction
 from operator_tui.duplicates import callers_of
 from operator_tui.i18n import N_, _, ngettext
+from operator_tui.privacy import phone_for
 
 from . import desk_lists as dl
 from . import vocab
@@ -39,7 +40,7 @@ from . import worklists as wl
 from .case_actions import OUTCOMES, CallbackOutcomeScreen
 from .case_view import CaseViewScreen
 from .inert import cell
-from .rows import phone_display
+from .phone_reveal import PhoneReveal, reveal_binding
 from .status_bar import StatusBar
 from .translated import LocalizedFooter, Tr
 from .work_pane import Row, WorkPane
@@ -152,9 +153,9 @@ class CaseListScreen(dl.LiveList, Screen):
         self.dismiss()
 
 
-def _phones(case: dict[str, Any]) -> str:
-    """The caller's number, and how many more callers a merged group has."""
-    shown = phone_display(str(case.get("phone") or ""))
+def _phones(case: dict[str, Any], revealed: bool = False) -> str:
+    """The caller's number (masked unless revealed), and how many more callers a merged group has."""
+    shown = phone_for(case.get("phone"), revealed)
     others = case.get("other_phones") or []
     return f"{shown} +{len(others)}" if others else shown
 
@@ -222,7 +223,8 @@ class CallbackActions:
             self.app.notify(done.format(case_no=case_no) + offline_note(self.seat), markup=False)
             self.after_callback()
 
-        self.app.push_screen(CallbackOutcomeScreen(self.seat.case(case_no) or case, names, key), recorded)
+        self.app.push_screen(CallbackOutcomeScreen(self.seat.case(case_no) or case, names, key,
+                                                   phone_shown=self.seat.phone_shown(case_no)), recorded)
 
     def action_no_answer(self) -> None:
         """The citizen did not answer: count one try."""
@@ -256,7 +258,7 @@ class CallbackCaseScreen(CallbackActions, CaseViewScreen):
         return self.callback_allows() if action in ("outcome", "no_answer") else True
 
 
-class CallbacksScreen(CallbackActions, CaseListScreen):
+class CallbacksScreen(CallbackActions, PhoneReveal, CaseListScreen):
     """Resolved cases waiting for the citizen's feedback."""
 
     CSS_PATH = "callbacks.tcss"
@@ -267,7 +269,7 @@ class CallbacksScreen(CallbackActions, CaseListScreen):
     COLUMNS = (N_("Case no"), N_("Waiting"), N_("Tries"), N_("Resolved by"), N_("Category"), N_("Phone"),
                N_("Result"))
     EMPTY = N_("No case is waiting for a callback.")
-    BINDINGS = outcome_bindings()
+    BINDINGS = [*outcome_bindings(), reveal_binding("callbacks")]
 
     def __init__(self, seat: Any, *, max_tries: int = dl.CALLBACK_TRIES) -> None:
         super().__init__(seat)
@@ -300,7 +302,7 @@ class CallbacksScreen(CallbackActions, CaseListScreen):
             tries_cell,
             cell(by, limit=14),
             cell(names.category(str(case.get("category_code") or "")), limit=14),
-            cell(_phones(case)),
+            cell(_phones(case, self.seat.phone_shown(str(case.get("case_no"))))),
             cell(case.get("resolution"), limit=34),
         )
 
@@ -324,6 +326,14 @@ class CallbacksScreen(CallbackActions, CaseListScreen):
         return {**current, "tries": case.get("tries", 0)}
 
     def after_callback(self) -> None:
+        self.reload()
+
+    def reveal_cases(self) -> list[tuple[str, str]]:
+        """The highlighted case's number (the case view shows its merged callers')."""
+        case = self.selected()
+        return [(case["case_no"], str(case.get("phone") or ""))] if case else []
+
+    def after_reveal(self) -> None:
         self.reload()
 
     def case_screen(self, case_no: str) -> Screen:
