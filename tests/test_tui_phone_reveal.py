@@ -125,6 +125,20 @@ async def test_reveal_key_is_in_footer_help_and_remappable(seat: Seat) -> None:
         assert PHONE in fields_text(view)
 
 
+async def test_reveal_is_in_the_command_palette(seat: Seat) -> None:
+    case_no = new_case(seat)
+    app = OperatorApp(seat, language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(CaseViewScreen(seat, case_no))
+        await settle(pilot)
+        [command] = [c for c in app.get_system_commands(app.screen) if c.title == "Show number"]
+        assert "(v)" in command.help
+        await command.callback()
+        await settle(pilot)
+        assert PHONE in fields_text(app.screen)
+
+
 async def test_master_case_reveals_its_merged_callers_each_recorded(seat: Seat) -> None:
     master = new_case(seat)
     other = new_case(seat, OTHER_PHONE)
