@@ -175,11 +175,18 @@ def _v4_duplicates(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5_status_lists(conn: sqlite3.Connection) -> None:
+    """The lists read by status (department inbox, callback list, extension
+    requests, dispatch queue) without scanning a centre-sized cache."""
+    conn.execute("CREATE INDEX cases_status ON cases(status, updated_at)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_core,
     _v2_search,
     _v3_category_usage,
     _v4_duplicates,
+    _v5_status_lists,
 ]
 LATEST = len(MIGRATIONS)
 
