@@ -8,13 +8,13 @@ a 4xx with a JSON body ``{"error": ..., "detail": ...}``, never a 500.
 
 
 import os
+import sys
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,6 +52,7 @@ from .cases import CaseStore
 from .client_ip import ClientAddress, TrustedProxies
 from .db import Database, InvalidText
 from .feed import ChangeFeed
+from .feed_fastpath import register_fast_changes
 from .migrations import migrate
 from .open311 import open311_router
 from .reference import ReferenceStore
@@ -59,6 +60,7 @@ from .reference import ReferenceStore
 MAX_BODY_BYTES = 8 * 1024 * 1024
 LONG_POLL_MAX_SECONDS = 30
 LONG_POLL_STEP_SECONDS = 0.25
+SWITCH_INTERVAL_SECONDS = 0.001  # the served process's GIL switch interval (default 5 ms)
 
 bearer = HTTPBearer(auto_error=False, description="the token from /v1/auth/login")
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -85,6 +87,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
     app.state.db = db
 
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    register_fast_changes(app, feed, accounts.session, cases.check_cursor)  # long polls' short way
     app.add_middleware(ClientAddress, proxies=proxies)  # outermost: request.client is the client
 
     @app.exception_handler(RequestValidationError)
@@ -158,7 +161,8 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
     ) -> Response:
         try:
             after = decode_cursor(cursor)
-            await run_in_threadpool(cases.check_cursor, after, cursor_mark(cursor))
+            if not feed.recently_answered(cursor):
+                await feed.in_thread(cases.check_cursor, after, cursor_mark(cursor))
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
         # Long polls share one head watcher and one query per page (feed.py).
@@ -302,6 +306,10 @@ def create_app_from_env() -> FastAPI:
     url = os.environ.get("OPERATOR_TUI_DATABASE")
     if not url:
         raise RuntimeError("OPERATOR_TUI_DATABASE is not set")
+    # A push's thread gives up the GIL at each database call and then waits for
+    # the event loop's thread to yield it: every 5 ms by default, which under
+    # 700 long polls added up to hundreds of ms a push. Hand it over sooner.
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     return create_app(
         url, token_hours=float(os.environ.get("OPERATOR_TUI_TOKEN_HOURS", "12")),
         trusted_proxies=os.environ.get("OPERATOR_TUI_TRUSTED_PROXIES", ""),

@@ -16,15 +16,24 @@ the database, and every answer is a page the database gave. A plain read
 by a pull still sees the push; a long poll may join a query that started
 after the watcher's last look, which is as fresh as the wake-up it waits for.
 A change never goes missing: cursors only move to what a query returned.
+
+The database work of polls (the token lookup, the cursor check, the shared
+page queries, the head) runs on a few threads of its own (``POLL_THREADS``),
+so that after a wake-up 700 re-polls do not queue the pushes behind them in
+the server's common thread pool. A cursor that this process itself handed
+out (from a page query) within the last ``VERIFY_SECONDS`` needs no check
+against the database's history again: that answer was a database read.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
+import anyio
+import anyio.to_thread
 
 from operator_tui.domain import HOTLINE_ROLES, Actor
 from operator_tui.protocol import ChangesResponse
@@ -32,6 +41,10 @@ from operator_tui.protocol import ChangesResponse
 from .cases import CaseStore
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+POLL_THREADS = 8  # threads for the database work of long polls (the pushes keep the common pool)
+VERIFY_SECONDS = 5.0  # a cursor this process answered is taken as checked for this long
 
 # (department scope or None for hotline staff, after, limit)
 _Key = tuple[str | None, int, int]
@@ -57,6 +70,26 @@ class ChangeFeed:
         # key -> (loop time its query started, the query: (body, seq, number of events))
         self._flights: dict[_Key, tuple[float, asyncio.Future[tuple[bytes, int, int, str]]]] = {}
         self.queries = 0  # page queries made (the rest were shared)
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._answered: dict[str, float] = {}  # cursor -> loop time a page query returned it
+
+    async def in_thread(self, work: Callable[..., T], *args: Any) -> T:
+        """Run *work* on one of the feed's own threads (not the common pool)."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(POLL_THREADS)
+        return await anyio.to_thread.run_sync(work, *args, limiter=self._limiter)
+
+    def recently_answered(self, cursor: str) -> bool:
+        """True if a page query of this process returned *cursor* lately (so
+        it is in the database's history: no need to check it again)."""
+        at = self._answered.get(cursor)
+        return at is not None and asyncio.get_running_loop().time() - at < VERIFY_SECONDS
+
+    def _note_answered(self, cursor: str) -> None:
+        now = asyncio.get_running_loop().time()
+        if len(self._answered) > 256:
+            self._answered = {c: t for c, t in self._answered.items() if now - t < VERIFY_SECONDS}
+        self._answered[cursor] = now
 
     async def changes(self, actor: Actor, after: int, cursor: str, limit: int, wait: float) -> bytes:
         """The JSON of a ChangesResponse: changes after *after* (the number
@@ -103,8 +136,9 @@ class ChangeFeed:
 
     async def _query(self, actor: Actor, after: int, limit: int) -> tuple[bytes, int, int, str]:
         self.queries += 1
-        events, states, seq, cursor, more = await run_in_threadpool(self.cases.changes, actor, after, limit)
+        events, states, seq, cursor, more = await self.in_thread(self.cases.changes, actor, after, limit)
         body = ChangesResponse(events=events, cases=states, cursor=cursor, has_more=more)
+        self._note_answered(cursor)
         return body.model_dump_json().encode(), seq, len(events), cursor
 
     def _prune(self, now: float) -> None:
@@ -161,7 +195,7 @@ class ChangeFeed:
             first = False
             started = loop.time()
             try:
-                head = await run_in_threadpool(self.cases.head)
+                head = await self.in_thread(self.cases.head)
             except Exception:  # the database is away: waiters time out as before
                 log.warning("change feed: cannot read the head", exc_info=True)
                 continue
