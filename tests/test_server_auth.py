@@ -72,6 +72,7 @@ ENDPOINTS = [
     ("GET", f"/v1/cases/{CASE_NO}/callers", None, None),
     ("GET", "/v1/audit", None, None),
     ("GET", "/v1/audit/changes", None, None),
+    ("GET", "/v1/export/cases.csv", {"from": "2026-11-01"}, None),
 ]
 PUBLIC = {("POST", "/v1/auth/login")}
 ENDPOINT_IDS = [f"{m} {p}" for m, p, _, _ in ENDPOINTS]
