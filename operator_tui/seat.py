@@ -126,6 +126,7 @@ class Seat:
                     f"{self.operator.operator_id} still has unsent changes on this seat; "
                     "they must log in to send them first"
                 )
+        self.reveals.clear()  # a new session starts with every number masked
         self.operator = SeatOperator.from_dict(answer.operator.model_dump(mode="json"))
         return self._after_login(answer)
 

@@ -257,3 +257,17 @@ async def test_hostile_phone_text_stays_inert_masked_and_revealed(seat: Seat) ->
         assert app.screen is not None and app.is_running  # no [@click=app.quit] ran
         line = next(x for x in fields_text(app.screen).splitlines() if x.startswith("Phone"))
         assert "[bold]x[/bold] [@click=app.quit]1380013[" in line and "\x1b" not in line and "\u202e" not in line
+
+
+def test_a_new_session_starts_masked(seat: Seat) -> None:
+    case_no = new_case(seat)
+    assert seat.reveal_phone(case_no) and seat.phone_shown(case_no)
+    assert not seat.reveal_phone(case_no) and not seat.phone_shown(case_no)  # again: hidden
+    assert seat.reveal_phone(case_no)
+    assert [e["type"] for e in seat.cache.case_events(case_no)].count("phone_revealed") == 2
+    seat.login("op1", DEMO_PASSWORD)
+    assert not seat.phone_shown(case_no)
+    assert seat.reveal_phone(case_no)
+    assert seat.engine.sync_once().outbox_depth == 0  # logging out needs an empty outbox
+    seat.logout()
+    assert not seat.phone_shown(case_no)
