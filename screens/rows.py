@@ -98,6 +98,13 @@ def _field_value(value: Any, name: str = "") -> str:
     return mask_phone(value) if name == "phone" else str(value)
 
 
+def _hidden_difference(name: str, mine: Any, theirs: Any) -> str:
+    """A note when two masked numbers look alike but are not."""
+    if name != "phone" or mine == theirs or _field_value(mine, name) != _field_value(theirs, name):
+        return ""
+    return "   " + _("(they differ in the masked digits: open the case and reveal to compare)")
+
+
 def problem_detail(problem: dict[str, Any]) -> Content:
     """What went wrong and, for conflicts, mine vs. theirs per field."""
     state = str(problem.get("state") or "")
@@ -118,6 +125,7 @@ def problem_detail(problem: dict[str, Any]) -> Content:
             (f"  {vocab.label('field', name)}: ", "bold"),
             (_("mine") + " ", "$text-muted"), inert_line(_field_value(mine.get(name), name), limit=60),
             ("   " + _("theirs") + " ", "$text-muted"), inert_line(_field_value(server.get(name), name), limit=60),
+            (_hidden_difference(name, mine.get(name), server.get(name)), "$text-warning"),
         ))
     if server:
         parts.append(Content.assemble(("  " + _("server version") + " ", "$text-muted"),

@@ -271,3 +271,19 @@ def test_a_new_session_starts_masked(seat: Seat) -> None:
     assert seat.engine.sync_once().outbox_depth == 0  # logging out needs an empty outbox
     seat.logout()
     assert not seat.phone_shown(case_no)
+
+
+def test_conflicts_and_outbox_rows_mask_an_edited_number() -> None:
+    from screens import rows, worklists
+
+    edit = {"type": "edited", "case_no": "251129-007-0001-7", "client_time": "",
+            "payload": {"fields": {"phone": "+8613812345678"}}}
+    [summary] = [c.plain for c in rows.pending_row(edit, worklists.Names())[3:]]
+    assert MASKED in summary and PHONE not in summary
+    problem = {"state": "conflict", "type": "edited", "case_no": "251129-007-0001-7", "reason": "changed",
+               "conflict_fields": ["phone"], "event": edit, "server_case": {"phone": "+8613987654321"}}
+    text = rows.problem_detail(problem).plain
+    assert MASKED in text and "139****4321" in text and PHONE not in text and OTHER_PHONE not in text
+    assert "differ in the masked digits" not in text
+    alike = {**problem, "server_case": {"phone": "+8613800005678"}}
+    assert "they differ in the masked digits" in rows.problem_detail(alike).plain
