@@ -61,7 +61,7 @@ def record(screen: Any, case_no: str, kind: EventType, payload: dict[str, Any]) 
 
 def offline_note(seat: Any) -> str:
     """`` Offline now: …`` to append to a notification ('' online)."""
-    return "" if seat.status().online else " " + _("Offline now: sent when the server is back.")
+    return "" if seat.status().online else " " + _("Offline now: it is sent when the server is back.")
 
 
 class CaseListScreen(dl.LiveList, Screen):
@@ -73,7 +73,7 @@ class CaseListScreen(dl.LiveList, Screen):
     EMPTY = ""
     HEADING = ""
     AUTO_FOCUS = "#cases-table"
-    BINDINGS = [Binding("escape", "back", N_("Back"), id="list.back", tooltip=N_("Back to the home screen"))]
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="list.back", tooltip=N_("Back to where you came from"))]
 
     def __init__(self, seat: Any) -> None:
         super().__init__()
@@ -149,7 +149,7 @@ class CaseListScreen(dl.LiveList, Screen):
         return CaseViewScreen(self.seat, case_no)
 
     def action_back(self) -> None:
-        """Back to the home screen."""
+        """Back to where you came from (the work lists or the board)."""
         self.dismiss()
 
 
