@@ -25,7 +25,7 @@ from pathlib import Path
 from .common import Context, Row, median, pct, prefixes
 
 TITLE = "KB search and caller history per keystroke"
-GOAL_P99_MS = 16.0  # a frame at 60 Hz; the search runs in a worker, but should keep up with typing
+GOAL_P99_MS = 5.0  # the goal for every per-keystroke search
 
 KB_TYPED = ["停水", "物业", "供暖", "噪音", "公积金", "停车 占道", "water supply", "heating complaint", "parking"]
 
@@ -107,7 +107,7 @@ def run(ctx: Context) -> list[Row]:
             rows.append(Row(
                 f"KB search per keystroke, p99 ({n:,} articles)", pct(fast, 99), "ms",
                 baseline=pct(slow, 99), baseline_name=f"naive scan of every article ({len(slow)} keystrokes)",
-                goal=f"< {GOAL_P99_MS:g} ms p99 (a frame)", passed=pct(fast, 99) < GOAL_P99_MS,
+                goal=f"< {GOAL_P99_MS:g} ms p99", passed=pct(fast, 99) < GOAL_P99_MS,
                 note=f"p50 {median(fast):.2f} ms (naive {median(slow):.0f} ms), {len(fast)} keystrokes of "
                      f"Chinese two-character and English queries; slowest: {_slowest(fast, KB_TYPED)}",
             ))
@@ -142,7 +142,7 @@ def run(ctx: Context) -> list[Row]:
         rows.append(Row(
             f"caller history per keystroke, p99 ({n_cases:,} cached cases)", pct(fast, 99), "ms",
             baseline=pct(slow, 99), baseline_name="the same query with the index off (table scan)",
-            goal=f"< {GOAL_P99_MS:g} ms p99 (a frame)", passed=pct(fast, 99) < GOAL_P99_MS,
+            goal=f"< {GOAL_P99_MS:g} ms p99", passed=pct(fast, 99) < GOAL_P99_MS,
             note=f"complete numbers: median {median(complete_fast):.2f} ms vs naive "
                  f"{median(complete_slow):.0f} ms; {len(fast)} keystrokes, "
                  f"{sum(len(f) for f in full) / len(full):.1f} cases per caller",
