@@ -38,9 +38,16 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} in the cache")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps(value: Any) -> str:
-    """Compact JSON, UTF-8 kept as is."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
+    """Compact JSON, UTF-8 kept as is; a lone surrogate (a server's "\\ud800",
+    which UTF-8 and so SQLite cannot hold) stays escaped."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
+    if _SURROGATE.search(text):
+        return json.dumps(value, separators=(",", ":"), default=_default)
+    return text
 
 
 def as_dict(value: Any) -> dict[str, Any]:
