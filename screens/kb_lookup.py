@@ -138,7 +138,7 @@ class KbLookupScreen(Screen[dict | None]):
                  category_code: str = "", caller_language: str = "") -> None:
         super().__init__()
         self.seat = seat
-        self.initial_query = query
+        self.initial_query = clean(query, one_line=True)  # a category name or words from a case
         self.case_no = case_no
         self.category_code = category_code
         self.caller_language = primary(caller_language)
