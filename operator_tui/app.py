@@ -324,6 +324,18 @@ class OperatorApp(LogoutActions, App[None]):
             return
         self.push_screen(ConfirmQuitScreen(drafts, unsaved), lambda quit_: self.exit() if quit_ else None)
 
+    # --- notifications ---------------------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification is plain text: messages quote case numbers, names
+        and server errors, so markup is never parsed and controls are stripped
+        (screens' ``self.notify`` arrives here too)."""
+        from operator_tui.text import clean
+
+        super().notify(clean(str(message)), title=clean(str(title), one_line=True), severity=severity,
+                       timeout=timeout, markup=False)
+
     # --- language -------------------------------------------------------------------
 
     def action_toggle_language(self) -> None:
