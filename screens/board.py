@@ -331,9 +331,14 @@ class BoardScreen(Screen):
                                     _("as of {time}").format(time=as_of), (live, "$text-muted"))
         else:
             last = _("last updated {time}").format(time=updated) if updated else _("no data yet")
+            kind, _sep, detail = self.problem.partition(": ")
             if self.problem in PROBLEMS:
                 reason = _(PROBLEMS[self.problem])
-            else:  # "refused: <the server's words>" or "error: <what broke>"
+            elif kind == "refused":  # the server's own words follow
+                reason = _("the server refused: {reason}").format(reason=detail)
+            elif kind == "error":
+                reason = _("the board could not be read: {error}").format(error=detail)
+            else:
                 reason = _("board: {problem}").format(problem=self.problem)
             line = Content.assemble((_("Supervisor's board"), "bold"), f"  {day}  " if day else "  ",
                                     inert_line(reason, style="bold $text-warning"), inert_line(f" — {last}"))

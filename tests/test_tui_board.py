@@ -288,6 +288,8 @@ async def test_an_operator_may_not_see_the_board(server: EmbeddedServer, tmp_pat
             await idle(pilot)
             assert app.screen.data is None
             assert app.screen.problem.startswith("refused") and "operator" in app.screen.problem
+            title = str(app.screen.query_one("#board-title").render())  # said in the UI language (zh)
+            assert "服务器拒绝：" in title and "refused" not in title
     finally:
         op.close()
 
