@@ -305,7 +305,9 @@ class CallbackOutcomeScreen(CaseActionScreen):
         again = None
         if reopen:
             # rework: the server sets the fresh deadline by its rules
-            again = checked(ReopenedPayload, {"mode": reopen, "reason": note or "citizen not satisfied"})
+            # the case's data, read in either language later (like the no-answer note)
+            reason = note or "来电人不满意 citizen not satisfied"
+            again = checked(ReopenedPayload, {"mode": reopen, "reason": reason})
         return {"callback": callback, "reopen": again}
 
     def payload(self) -> dict[str, Any]:  # pragma: no cover - action_submit is overridden
