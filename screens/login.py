@@ -175,7 +175,7 @@ class LoginScreen(ModalScreen[Any]):
         self._message = (message, error, detail)
         box = self.query_one("#login-error", Static)
         box.set_class(error, "-error")
-        box.update(Content(_(message)))
+        box.update(inert(_(message), limit=300))  # it may quote the server's refusal
         more = self.query_one("#login-detail", Static)
         more.display = bool(detail)
         more.update(inert(detail, limit=300))
