@@ -23,6 +23,7 @@ from .translated import LocalizedFooter
 # Textual's own bindings whose descriptions are terse.
 DESCRIPTIONS = {
     "command_palette": N_("Command palette (every action)"),
+    "screen.copy_text": N_("Copy selected text"),
     "app.focus_next": N_("Next field"),
     "app.focus_previous": N_("Previous field"),
     "reveal_phone": N_("Show the caller's full number for 3 minutes (recorded in the case history and the "
