@@ -119,9 +119,10 @@ def dial_form(phone: object) -> str:
 class Reveals:
     """The cases whose number this seat shows in full, each until a moment.
 
-    One reveal shows one case's number for :data:`REVEAL_SECONDS` on every
-    screen of the seat (list, case view, callback form), then it is masked
-    again; :meth:`hide` masks it at once. Times come from *now* (monotonic).
+    One reveal shows one case's number for :data:`REVEAL_SECONDS` on the
+    screens an operator dials from (case view, callback list and form; work
+    lists and search stay masked), then it is masked again; :meth:`hide`
+    masks it at once. Times come from *now* (monotonic).
     """
 
     def __init__(self, seconds: float = REVEAL_SECONDS, now: Callable[[], float] = time.monotonic) -> None:
