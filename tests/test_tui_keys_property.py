@@ -140,13 +140,15 @@ async def _look(pilot, watch: DraftWatch) -> None:
     watch.look(pilot.app)
 
 
-def run_sequence(world: World, user: str, start: Start, keys: list[str]) -> None:
-    """Reset *user*'s app to *start*, type *keys*, check it survived and lost nothing."""
+def run_sequence(world: World, user: str, start: Start, keys: list[str], expect: str = "") -> None:
+    """Reset *user*'s app to *start* (showing the screen named *expect*), type
+    *keys*, check it survived and lost nothing."""
     setup = start.setup()
     host = world.host(user)
     seat = world.seats[user]
     watch = DraftWatch()
-    host.do(reset(setup))
+    shown = host.do(reset(setup))
+    assert not expect or shown == expect, f"the start screen is {shown}, not {expect}"
     host.do(lambda pilot: _look(pilot, watch))
     for key in keys:
         host.do(press(key, watch))
@@ -320,6 +322,23 @@ def login_starts(world: World) -> dict[str, Start]:
     return {"login": keys(), "login_typed": keys(*"op1", "enter", *"wrong")}
 
 
+# the screen each start lands on
+EXPECT = {
+    "home_today": "HomeScreen", "home_drafts": "HomeScreen", "home_pending": "HomeScreen",
+    "home_problems": "HomeScreen", "home_search": "HomeScreen", "form_empty": "CaseFormScreen",
+    "form_draft": "CaseFormScreen", "category_picker": "CategoryPicker", "district_picker": "DistrictPicker",
+    "kb_lookup": "KbLookupScreen", "form_kb_answer": "KbLookupScreen", "dispatch": "DispatchScreen",
+    "case_view": "CaseViewScreen", "interpreter": "InterpreterScreen", "help": "HelpScreen",
+    "palette": "CommandPalette", "callbacks": "CallbacksScreen", "callback_case": "CallbackCaseScreen",
+    "callback_outcome": "CallbackOutcomeScreen", "confirm_quit": "ConfirmQuitScreen", "relogin": "LoginScreen",
+    "desk": "DeskScreen", "desk_case": "DeskCaseScreen", "return_dialog": "ReturnCaseScreen",
+    "extension_dialog": "ExtensionRequestScreen", "report_dialog": "ReportResultScreen",
+    "note_dialog": "NoteScreen", "desk_help": "HelpScreen", "board": "BoardScreen",
+    "board_drill_down": "BoardCasesScreen", "board_case": "CaseViewScreen", "extensions": "ExtensionsScreen",
+    "refuse_dialog": "ReasonScreen", "login": "LoginScreen", "login_typed": "LoginScreen",
+}
+
+
 # --- the tests ---------------------------------------------------------------------------------
 
 
@@ -343,6 +362,6 @@ def test_random_keys_do_not_crash_or_lose_a_draft(world: World, role: str, start
     @SETTINGS
     @given(keys=key_sequences())
     def check(keys: list[str]) -> None:
-        run_sequence(world, user, begin, keys)
+        run_sequence(world, user, begin, keys, EXPECT[start])
 
     check()
