@@ -56,6 +56,7 @@ from screens.case_widgets import (
 from screens.category_picker import FilterPicker, line
 from screens.dispatch import DispatchScreen
 from screens.duplicates_panel import DuplicatesMixin, DuplicatesPanel
+from screens.form_input import FormInput
 from screens.kb_lookup import KbLookupScreen
 from screens.status_bar import StatusBar
 from screens.translated import Tr
@@ -113,6 +114,7 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
         self.shown_errors: dict[str, str] = {}  # field -> the error shown under it
         self._dirty = False
         self._draft_failing = False  # the last draft write failed (disk full, read-only)
+        self._header: tuple | None = None  # what the header line shows (text, styles)
         draft = seat.draft(draft_id) if draft_id else None
         self.fields: dict[str, Any] = dict(DEFAULTS)
         try:
@@ -137,10 +139,10 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
         yield Static(id="case-header")
         with Horizontal(id="case-body"):
             with Vertical(id="form"):
-                yield from self._row(N_("Phone"), Input(
+                yield from self._row(N_("Phone"), FormInput(
                     f["phone"], placeholder=_(PLACEHOLDERS["phone"]), id="phone", compact=True,
                     restrict=r"[0-9+()\- ]*", max_length=40), "phone")
-                yield from self._row(N_("Name"), Input(
+                yield from self._row(N_("Name"), FormInput(
                     f["name"], placeholder=_(PLACEHOLDERS["name"]), id="name", compact=True,
                     max_length=SHORT_MAX), "name")
                 with Horizontal(classes="row"):
@@ -156,7 +158,7 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
                                      "category_code")
                 yield from self._row(N_("District"), ChoiceField(N_("Enter or type to pick"), id="district"),
                                      "district")
-                yield from self._row(N_("Address"), Input(
+                yield from self._row(N_("Address"), FormInput(
                     f["address"], placeholder=_(PLACEHOLDERS["address"]), id="address",
                     compact=True, max_length=TEXT_MAX), "address")
                 yield Tr(N_("Description"), classes="label wide")
@@ -493,8 +495,12 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
             state = (_("draft resumed · saved as you type"), "$text-warning")
         else:
             state = (_("draft · saved as you type"), "$text-muted")
-        self.query_one("#case-header", Static).update(Content.assemble(
+        header = Content.assemble(
             (_("Case") + " ", "bold"), (self.case_no, "bold $accent"),
             ("   " + _("handle {time}").format(time=f"{secs // 60}:{secs % 60:02d}") + "   ", ""), state,
             self.interpreter_header(),
-        ))
+        )
+        shown = (header.plain, tuple(header.spans))
+        if shown != self._header:  # one line of fixed size: no layout of the form for a new second
+            self._header = shown
+            self.query_one("#case-header", Static).update(header, layout=False)

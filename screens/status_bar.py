@@ -120,7 +120,7 @@ class StatusBar(Static):
         if self.last == (status, seat):
             return
         self.last = (status, seat)
-        self.update(status_content(status, seat))
+        self.update(status_content(status, seat), layout=False)  # one docked line: nothing moves
 
     @property
     def plain(self) -> str:
