@@ -66,16 +66,17 @@ class AuditFilter:
 
 
 def _time(text: str, name: str) -> str:
+    """*text* (ISO 8601, naive = UTC) in the stored UTC form; '' stays ''."""
     text = text.strip()
     if not text:
         return ""
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return clock.iso(moment)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved into UTC
         raise ValueError(f"{name}: {text[:40]!r} is not an ISO 8601 time (e.g. 2026-11-29 or 2026-11-29T08:00Z)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return clock.iso(moment)
 
 
 def _where(f: AuditFilter, time_col: str, operator_col: str, action_col: str,

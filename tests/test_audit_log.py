@@ -193,6 +193,8 @@ def test_filters_and_pages(session: Session) -> None:
     with client(session.server.url, login(session.server.url, "admin").token) as http:
         bad = http.get("/v1/audit", params={"since": "yesterday"})
         assert bad.status_code == 400 and "ISO 8601" in bad.json()["error"]
+        for edge in ("0001-01-01T00:00+01:00", "9999-12-31T23:59-01:00"):  # out of range in UTC: 400, not 500
+            assert http.get("/v1/audit", params={"until": edge}).status_code == 400
         assert http.get("/v1/audit", params={"limit": 5000}).status_code == 422
     reads = all_lines(session, action="audit_read")
     assert reads and all(line["operator_id"] == "admin" for line in reads)
