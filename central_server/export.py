@@ -11,7 +11,8 @@ English, names of categories and departments in that language. The file is
 UTF-8 with a BOM (Excel opens it right). Every cell is inert: control, bidi
 and zero-width characters are stripped, and a cell that a spreadsheet would
 take for a formula (it starts with = + - @ tab or CR, or their full-width
-forms) gets a leading ``'``. Phone numbers are masked unless asked for.
+forms) gets a leading ``'``. Phone numbers are masked (the seats' rule,
+operator_tui.privacy) unless asked for.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from typing import Any
 
 from operator_tui import clock, workdays
 from operator_tui.domain import DISTRICTS, CaseStatus, Channel
+from operator_tui.privacy import dial_form, mask_phone
 from operator_tui.text import clean
 
-from .board import Board, BoardError, parse_key
+from .board import Board, parse_key
 from .db import Database
 from .open311_store import ReferenceCache, name_of
 
@@ -78,29 +80,6 @@ class ExportFilter:
             {"days": self.days} if self.metric else {})
 
 
-def mask_phone(phone: str) -> str:
-    """``138****8000`` / ``010****3456``: the first 3 and the last 4 digits
-    of the number as dialled; shorter numbers keep at most their last 2."""
-    digits = shown_phone(phone)
-    if len(digits) >= 9:
-        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-    return "*" * max(len(digits) - 2, 1) + digits[-2:] if len(digits) > 3 else "*" * len(digits)
-
-
-def shown_phone(phone: str) -> str:
-    """A stored E.164 number as the city office dials it: Chinese numbers in
-    the national form (``13800138000``, ``01065123456``), others as stored."""
-    if not phone.startswith("+86"):
-        return phone
-    import phonenumbers
-
-    try:
-        national = phonenumbers.format_number(phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.NATIONAL)
-    except phonenumbers.NumberParseException:
-        return phone
-    return "".join(ch for ch in national if ch.isdigit())
-
-
 def inert_cell(value: Any) -> str:
     """A cell no spreadsheet or terminal acts on: controls out, formulas quoted."""
     text = clean("" if value is None else str(value))
@@ -126,11 +105,14 @@ class Exporter:
                 raise ExportError("give either a board number (metric, key) or a date range, not both")
             try:
                 at = clock.parse(f.at) if f.at else None
-                sql, params = self.board._filter(f.metric, parse_key(f.metric, f.key), self.board.windows(at, f.days))
-            except BoardError as exc:
-                raise ExportError(str(exc)) from None
             except ValueError:
                 raise ExportError(f"at: not an ISO 8601 time: {f.at[:40]!r}") from None
+            if at is not None and not 2000 <= at.year < 2100:  # as the board's own route (and no overflow)
+                raise ExportError("at: must lie between 2000 and 2100")
+            try:
+                sql, params = self.board._filter(f.metric, parse_key(f.metric, f.key), self.board.windows(at, f.days))
+            except ValueError as exc:  # BoardError: an unknown metric or key
+                raise ExportError(str(exc)) from None
             parts, values = [f"({sql})"], list(params)
         else:
             start, end = self._range(f.date_from, f.date_to, f.now)
@@ -237,7 +219,7 @@ class Exporter:
             "category": name_of(categories.get(case.get("category_code") or ""), lang),
             "district": DISTRICTS.get(case.get("district") or "", ("", ""))[0 if lang == "zh" else 1],
             "address": case.get("address"),
-            "phone": shown_phone(phone) if include_phone else mask_phone(phone) if phone else "",
+            "phone": dial_form(phone) if include_phone else mask_phone(phone),  # the seats' one mask rule
             "description": case.get("description"),
             "lead_department": name_of(departments.get(case.get("lead_department") or ""), lang)
             or case.get("lead_department"),

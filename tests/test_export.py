@@ -25,6 +25,7 @@ pytest.register_assert_rewrite("tests.server_helpers")  # before the import belo
 
 from operator_tui import clock
 from operator_tui.cli import app as cli_app
+from operator_tui.privacy import mask_phone
 from tests.server_helpers import (BACKEND_PARAMS, PASSWORD, PHONE, client, created, dispatched, drop_database,
                                   login, mint_token, new_database, open_db, prepare_database, query)
 from tests.servers import ServerProcess
@@ -119,6 +120,7 @@ def test_a_day_in_chinese_with_names_and_masked_phones(sup, cases) -> None:
     assert water["超期"] == "是" and water["区"] == "朝阳区" and water["受理时间"].startswith(str(clock.now().year))
     power = found[cases["power"]]
     assert power["协办单位"] == "自来水集团" and power["电话"].endswith("3456") and "6512" not in power["电话"]
+    assert power["电话"] == mask_phone("+861065123456")  # the seats' one rule: two masks never add up
     english = {r["Case no"]: r for r in rows(export(sup.http, lang="en"))}
     assert english[cases["water"]]["Lead department"] == "Water Group"
     assert english[cases["water"]]["Overdue"] == "yes" and english[cases["power"]]["Overdue"] == ""
@@ -164,6 +166,8 @@ def test_a_range_of_days_and_iso_times(sup, cases) -> None:
     ({"metric": "weather", "from": ""}, "unknown metric"),
     ({"metric": "deadline", "key": "flag=soon", "from": ""}, "flag"),
     ({"metric": "deadline", "key": "flag=overdue"}, "not both"),
+    ({"metric": "volume", "at": "0001-01-01T00:00+01:00", "from": ""}, "2000"),  # would overflow in UTC
+    ({"metric": "volume", "at": "soon", "from": ""}, "not an ISO 8601 time"),
 ])
 def test_bad_filters_are_a_clear_400(sup, params, words) -> None:
     assert words in error(export(sup.http, **params), 400)
