@@ -101,6 +101,10 @@ class LogoutActions:
             app.call_from_thread(app.notify, str(exc), title=_("Log out"), severity="error", timeout=20,
                                  markup=False)
             return
+        except Exception as exc:  # the token file, the keyring...: say so, never fail silently
+            app.call_from_thread(app.notify, _("Cannot log out: {reason}").format(reason=exc), title=_("Log out"),
+                                 severity="error", timeout=20, markup=False)
+            return
         app.call_from_thread(self._logged_out, result)
 
     def _logged_out(self, result: Any) -> None:

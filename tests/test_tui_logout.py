@@ -113,3 +113,23 @@ async def test_typed_draft_blocks_logout(server, tmp_path) -> None:
         assert "1 draft case is not recorded yet" in messages(app)[-1]
         assert seat.draft(draft_id) is not None and seat.operator is not None
     seat.close()
+
+
+async def test_a_failing_logout_says_why_and_keeps_the_operator(server, tmp_path, monkeypatch) -> None:
+    """Any error of the logout worker (a token file that cannot be deleted...) is
+    shown; pressing y never just does nothing."""
+    seat = make_seat(server.url, tmp_path / "data")
+    seat.login("op1", PASSWORD)
+
+    def broken() -> None:
+        raise PermissionError("tokens.json: read-only file system")
+
+    monkeypatch.setattr(seat, "logout", broken)
+    app = OperatorApp(seat, language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_idle(pilot)
+        await pilot.press("ctrl+o", "y")
+        await wait_idle(pilot)
+        assert isinstance(app.screen, HomeScreen) and seat.operator is not None
+        assert "Cannot log out: tokens.json: read-only file system" in messages(app)[-1]
+    seat.close()
