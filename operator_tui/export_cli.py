@@ -59,15 +59,17 @@ def cases(
     part = out.with_name(f".{out.name}.part")
     try:
         with httpx.Client(base_url=url, timeout=httpx.Timeout(30.0, read=300.0)) as http:
-            with http.stream("GET", "/v1/export/cases.csv", params=params,
-                             headers={"Authorization": f"Bearer {token}"}) as response:
-                if response.status_code != 200:
-                    response.read()
-                    raise fail(f"the server refused ({response.status_code}): {_message(response)}")
-                rows = response.headers.get("x-export-rows", "?")
-                _write(part, response.iter_bytes())
-            if logged_in:
-                http.post("/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+            try:
+                with http.stream("GET", "/v1/export/cases.csv", params=params,
+                                 headers={"Authorization": f"Bearer {token}"}) as response:
+                    if response.status_code != 200:
+                        response.read()
+                        raise fail(f"the server refused ({response.status_code}): {_message(response)}")
+                    rows = response.headers.get("x-export-rows", "?")
+                    _write(part, response.iter_bytes())
+            finally:
+                if logged_in:  # the token this command made ends with it, whatever happened
+                    _revoke(http, token)
         os.replace(part, out)
     except httpx.HTTPError as exc:
         raise fail(f"cannot reach {url}: {type(exc).__name__}: {exc}") from None
@@ -79,7 +81,18 @@ def cases(
     typer.echo(f"{rows} cases written to {out} (phone numbers {shown})")
 
 
+def _revoke(http: Any, token: str) -> None:
+    """Log the command's own session out (best effort: it expires anyway)."""
+    import httpx
+
+    try:
+        http.post("/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    except httpx.HTTPError:
+        pass
+
+
 def _write(path: Path, chunks: Any) -> None:
+    """*chunks* into a new file readable by its owner only."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         for chunk in chunks:

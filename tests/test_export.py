@@ -280,10 +280,15 @@ def test_cli_exports_to_a_private_file(srv, cases, cli_env, tmp_path: Path) -> N
     assert sessions[-1]["detail"]["filters"]["status"] == "dispatched"
 
 
+def open_tokens(srv) -> int:
+    return query(srv.database_url, "SELECT COUNT(*) AS n FROM tokens WHERE revoked = 0")[0]["n"]
+
+
 def test_cli_errors_are_one_line_and_write_nothing(srv, cli_env, tmp_path: Path) -> None:
     out = tmp_path / "x.csv"
     runner = CliRunner()
     base = ["cases", "--server", srv.url, "--out", str(out)]
+    before = open_tokens(srv)
     refused = runner.invoke(cli_app, ["export", *base, "--user", "op1", "--from", "2026-11-01"], env=cli_env)
     assert refused.exit_code == 1 and "403" in refused.stderr and "may not export" in refused.stderr
     bad = runner.invoke(cli_app, ["export", *base, "--user", "sup", "--from", "2026-11-01", "--status", "nope"], env=cli_env)
@@ -298,6 +303,7 @@ def test_cli_errors_are_one_line_and_write_nothing(srv, cli_env, tmp_path: Path)
     assert down.exit_code == 1 and "cannot reach" in down.stderr
     for result in (refused, bad, anonymous, wrong, down):
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert open_tokens(srv) == before  # the refused commands' own sessions were logged out again
     assert not out.exists() and not list(tmp_path.glob(".*.part"))
 
 
