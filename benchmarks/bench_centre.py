@@ -125,6 +125,7 @@ def scenario(ctx: Context, backend: str, workers: int, n_seats: int, times: dict
         from operator_tui.protocol import encode_cursor
 
         head = _head(url, seats[0]["token"])
+        poll_t0 = time.perf_counter()
         pollers = LoadProcess(ctx, "pollers", {"mode": "pollers", "url": url, "tokens": [s["token"] for s in seats],
                                                "wait": 20, "cursor": encode_cursor(head),
                                                "ramp_seconds": times["ramp"]})
@@ -145,6 +146,7 @@ def scenario(ctx: Context, backend: str, workers: int, n_seats: int, times: dict
             busy_cpu = (cpu_seconds(srv.proc.pid) - cpu0) / (time.perf_counter() - t0) * 100
             time.sleep(3)  # let the last changes reach the seats
             polled = pollers.stop()
+            poll_wall = time.perf_counter() - poll_t0
         finally:
             pollers.kill()
 
@@ -172,7 +174,8 @@ def scenario(ctx: Context, backend: str, workers: int, n_seats: int, times: dict
         note=f"{len(sent)} changes, {complete} seen by every seat, median {median(lags):.2f} s; "
              f"{polled['polls']:,} polls ({polled['reconnects']} after a keep-alive close); "
              f"server CPU {idle_cpu:.0f} % idle with {n_seats} seats, "
-             f"{busy_cpu:.0f} % at 10× peak (100 % = one core)",
+             f"{busy_cpu:.0f} % at 10× peak (100 % = one core); the {n_seats} seats' load generator "
+             f"(one asyncio process) used {polled.get('client_cpu_s', 0) / poll_wall * 100:.0f} % of a core",
     ))
     t50, t99, tn, terr = _lat(thr)
     rows.append(Row(
