@@ -8,10 +8,8 @@
 Everything here runs in a worker thread (the cache gives each thread its own
 SQLite connection) and returns plain data. The LocalCache API has no listing
 by status yet, so these read the ``cases`` table directly (as
-``worklists.my_cases_today`` does); ``status`` has no index there, so on a
-centre-sized cache each read scans the cases table — fine for a department
-(it holds only its own cases), worth an index ``cases(status, updated_at)``
-for a hotline seat that keeps a whole centre's month.
+``worklists.my_cases_today`` does), through its ``cases(status, updated_at)``
+index (cache v5; tests/test_status_lists_indexed.py checks the query plans).
 
 :class:`LiveList` is the one screen-side piece: how these lists stay fresh
 (a mixin, no Textual import).

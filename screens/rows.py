@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.content import Content
 
 from operator_tui.i18n import _
-from operator_tui.privacy import dial_form, mask_phone
+from operator_tui.privacy import mask_phone
 
 from . import vocab
 from . import worklists as wl
@@ -32,12 +32,6 @@ STATUS_STYLE = {
     "escalated": "bold red",
     "merged": "dim",
 }
-
-
-def phone_display(phone: str) -> str:
-    """An E.164 number in full, as operators dial it (13800138000, 01065123456):
-    only for a number the operator revealed or is typing."""
-    return dial_form(phone)
 
 
 def status_cell(case: dict[str, Any]) -> Text:
