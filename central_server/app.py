@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,6 +48,7 @@ from operator_tui.privacy import mask_phone
 
 from .accounts import Accounts, AuthError, Session, audit
 from .audit_api import register_audit
+from .bearer import bearer, client_address, session_dependency
 from .cases import CaseStore
 from .client_ip import ClientAddress, TrustedProxies
 from .db import Database, InvalidText
@@ -62,7 +63,6 @@ LONG_POLL_MAX_SECONDS = 30
 LONG_POLL_STEP_SECONDS = 0.25
 SWITCH_INTERVAL_SECONDS = 0.001  # the served process's GIL switch interval (default 5 ms)
 
-bearer = HTTPBearer(auto_error=False, description="the token from /v1/auth/login")
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422, 429)
 }
@@ -103,16 +103,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
         headers = getattr(exc, "headers", None)
         return _error(exc.status_code, str(exc.detail), headers=headers)
 
-    def session(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> Session:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        try:
-            return accounts.session(credentials.credentials)
-        except AuthError as exc:
-            raise HTTPException(exc.status, exc.message, headers={"WWW-Authenticate": "Bearer"}) from None
+    session = session_dependency(accounts)
 
     Authed = Annotated[Session, Depends(session)]
 
@@ -128,7 +119,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
     def login(body: LoginRequest, request: Request) -> LoginResponse:
         try:
             token, who, last_case_no = accounts.login(
-                body.operator_id, body.password, body.seat_key, _client_ip(request)
+                body.operator_id, body.password, body.seat_key, client_address(request)
             )
         except AuthError as exc:
             headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
@@ -142,7 +133,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
     def logout(who: Authed, request: Request,
                credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
         assert credentials is not None
-        accounts.logout(credentials.credentials, _client_ip(request))
+        accounts.logout(credentials.credentials, client_address(request))
 
     @app.get("/v1/auth/me", response_model=OperatorInfo)
     def me(who: Authed) -> OperatorInfo:
@@ -150,7 +141,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
 
     @app.post("/v1/events", response_model=PushResponse)
     def push(body: PushRequest, who: Authed, request: Request) -> PushResponse:
-        return PushResponse(results=cases.push(who.actor, body.events, _client_ip(request)))
+        return PushResponse(results=cases.push(who.actor, body.events, client_address(request)))
 
     @app.get("/v1/changes", response_model=ChangesResponse)
     async def changes(
@@ -181,7 +172,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
         found, more = cases.snapshot(who.actor, days, after, limit)
         if not after:  # a seat fetching recent cases (personal data): once per snapshot, not per page
             with db.transaction() as tx:
-                audit(tx, who.operator_id, "snapshot", "", _client_ip(request), days=days, seat_no=who.seat_no)
+                audit(tx, who.operator_id, "snapshot", "", client_address(request), days=days, seat_no=who.seat_no)
         return SnapshotResponse(
             cases=found, has_more=more, next_after=found[-1]["case_no"] if found else after,
             cursor=head,
@@ -193,7 +184,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
         if found is None:
             raise HTTPException(404, f"no case {case_no} that you may see")
         with db.transaction() as tx:
-            audit(tx, who.operator_id, "case_view", case_no, _client_ip(request))
+            audit(tx, who.operator_id, "case_view", case_no, client_address(request))
         return CaseResponse(case=found[0], events=found[1])
 
     @app.get("/v1/cases", response_model=list[dict[str, Any]])
@@ -211,7 +202,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
             raise HTTPException(400, f"phone: {exc}") from None
         with db.transaction() as tx:
             # the same mask as everywhere (privacy.py): two masks of one number must not add up to it
-            audit(tx, who.operator_id, "caller_lookup", mask_phone(number), _client_ip(request))
+            audit(tx, who.operator_id, "caller_lookup", mask_phone(number), client_address(request))
         return cases.cases_by_phone(number, days, limit)
 
     @app.get("/v1/reference/{kind}", response_model=ReferenceResponse)
@@ -232,7 +223,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
         require(who, {Role.ADMIN}, "change reference data")
         try:
             version = reference.put(kind, body.items, body.delete, by=who.operator_id,
-                                    ip=_client_ip(request))  # audited there
+                                    ip=client_address(request))  # audited there
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
         return ReferenceResponse(kind=kind, version=version, items=[])
@@ -247,7 +238,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
         require(who, {Role.ADMIN}, "manage users")
         try:
             accounts.add_operator(body.operator_id, body.name, body.role, body.password, body.department,
-                                  by=who.operator_id, ip=_client_ip(request))  # audited there
+                                  by=who.operator_id, ip=client_address(request))  # audited there
         except ValueError as exc:
             raise HTTPException(409, str(exc)) from None
         return OperatorInfo(operator_id=body.operator_id, name=body.name, role=body.role, department=body.department)
@@ -256,7 +247,7 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
     def disable_user(operator_id: str, who: Authed, request: Request) -> None:
         require(who, {Role.ADMIN}, "manage users")
         try:
-            accounts.set_active(operator_id, False, by=who.operator_id, ip=_client_ip(request))  # audited there
+            accounts.set_active(operator_id, False, by=who.operator_id, ip=client_address(request))  # audited there
         except KeyError:
             raise HTTPException(404, f"no operator {operator_id!r}") from None
 
@@ -319,10 +310,6 @@ def create_app_from_env() -> FastAPI:
 
 def _info(who: Session) -> OperatorInfo:
     return OperatorInfo(operator_id=who.operator_id, name=who.name, role=who.role, department=who.department)
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 def _error(status: int, message: str, detail: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -13,16 +13,15 @@ Every read is itself audited (``audit_read``).
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
 from operator_tui.domain import Role
 
-from .accounts import Accounts, AuthError, Session, audit
+from .accounts import Accounts, Session, audit
 from .audit_log import MAX_LIMIT, AuditFilter, read_changes, read_log
+from .bearer import client_address, session_dependency
 from .db import Database
 
-_bearer = HTTPBearer(auto_error=False, description="the token from /v1/auth/login")
 Text = Annotated[str, Query(max_length=200)]
 After = Annotated[int, Query(ge=0, le=2**62, description="next_after of the previous page")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -70,13 +69,10 @@ class ChangePage(BaseModel):
 def register_audit(app: FastAPI, db: Database, accounts: Accounts) -> None:
     """Add the audit routes to *app*."""
 
-    def admin(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Session:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        try:
-            who = accounts.session(credentials.credentials)
-        except AuthError as exc:
-            raise HTTPException(exc.status, exc.message, headers={"WWW-Authenticate": "Bearer"}) from None
+    session = session_dependency(accounts)
+
+    def admin(who: Annotated[Session, Depends(session)]) -> Session:
+        """The session, if it is an administrator's (else 403)."""
         if who.role != Role.ADMIN:
             raise HTTPException(403, f"your role ({who.role}) may not read the audit log")
         return who
@@ -91,7 +87,7 @@ def register_audit(app: FastAPI, db: Database, accounts: Accounts) -> None:
 
     def note_read(who: Session, request: Request, what: str, f: AuditFilter, after: int, count: int) -> None:
         with db.transaction() as tx:
-            audit(tx, who.operator_id, "audit_read", what, request.client.host if request.client else "",
+            audit(tx, who.operator_id, "audit_read", what, client_address(request),
                   filters=f.describe(), after=after, rows=count)
 
     @app.get("/v1/audit", response_model=AuditPage, tags=["audit"])

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from operator_tui import clock
 from operator_tui.domain import Role
 
-from .accounts import Accounts, AuthError, Session, audit
+from .accounts import Accounts, Session, audit
+from .bearer import client_address, session_dependency
 from .board import METRICS, Board, BoardError
 from .callers import callers
 from .db import Database
@@ -29,7 +29,6 @@ BOARD_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 At = Annotated[str, Query(max_length=40, description="evaluate as of this time (ISO 8601); default now")]
 Days = Annotated[int, Query(ge=1, le=366, description="the rates' period: today and the days before")]
-_bearer = HTTPBearer(auto_error=False, description="the token from /v1/auth/login")
 
 
 class _Out(BaseModel):
@@ -181,13 +180,7 @@ def board_router(db: Database) -> APIRouter:
     board = Board(db)
     router = APIRouter(tags=["board"])
 
-    def session(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Session:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        try:
-            return accounts.session(credentials.credentials)
-        except AuthError as exc:
-            raise HTTPException(exc.status, exc.message, headers={"WWW-Authenticate": "Bearer"}) from None
+    session = session_dependency(accounts)
 
     def supervisor(who: Annotated[Session, Depends(session)]) -> Session:
         if who.role not in BOARD_ROLES:
@@ -229,8 +222,8 @@ def board_router(db: Database) -> APIRouter:
         if found is None:
             raise HTTPException(404, f"no case {case_no} that you may see")
         with db.transaction() as tx:
-            ip = request.client.host if request.client else ""
-            audit(tx, who.operator_id, "callers_lookup", found["master"], ip, callers=len(found["callers"]))
+            audit(tx, who.operator_id, "callers_lookup", found["master"], client_address(request),
+                  callers=len(found["callers"]))
         return found
 
     return router

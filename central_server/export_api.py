@@ -13,18 +13,17 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from operator_tui import clock
 from operator_tui.domain import Role
 
-from .accounts import Accounts, AuthError, Session, audit
+from .accounts import Accounts, Session, audit
+from .bearer import client_address, session_dependency
 from .db import Database
 from .export import COLUMNS, MAX_DAYS, MAX_ROWS, Exporter, ExportError, ExportFilter
 
 EXPORT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.DEPARTMENT})
 PHONE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
-_bearer = HTTPBearer(auto_error=False, description="the token from /v1/auth/login")
 Text = Annotated[str, Query(max_length=300)]
 _CSV_DOC = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}},
@@ -36,16 +35,11 @@ _CSV_DOC = {
 
 
 def export_router(db: Database, accounts: Accounts) -> APIRouter:
+    """The export route over *db* (tokens checked by *accounts*)."""
     exporter = Exporter(db)
     router = APIRouter(tags=["export"])
 
-    def session(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Session:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        try:
-            return accounts.session(credentials.credentials)
-        except AuthError as exc:
-            raise HTTPException(exc.status, exc.message, headers={"WWW-Authenticate": "Bearer"}) from None
+    session = session_dependency(accounts)
 
     @router.get("/v1/export/cases.csv", response_class=StreamingResponse, responses=_CSV_DOC,
                 summary="Cases as CSV (supervisor, admin; a department its own)")
@@ -92,8 +86,7 @@ def export_router(db: Database, accounts: Accounts) -> APIRouter:
         if rows > MAX_ROWS:
             raise HTTPException(400, f"{rows} cases match; at most {MAX_ROWS} a file: narrow the range or filters")
         with db.transaction() as tx:
-            ip = request.client.host if request.client else ""
-            audit(tx, who.operator_id, "export", "cases", ip, filters=f.describe(), rows=rows,
+            audit(tx, who.operator_id, "export", "cases", client_address(request), filters=f.describe(), rows=rows,
                   include_phone=include_phone, lang=lang)
         name = _file_name(f, now)
         return StreamingResponse(
