@@ -40,6 +40,7 @@ from . import worklists as wl
 from .case_actions import OUTCOMES, CallbackOutcomeScreen
 from .case_view import CaseViewScreen
 from .inert import cell
+from .live_list import LiveList
 from .phone_reveal import PhoneReveal, reveal_binding
 from .status_bar import StatusBar
 from .translated import LocalizedFooter, Tr
@@ -64,7 +65,7 @@ def offline_note(seat: Any) -> str:
     return "" if seat.status().online else " " + _("Offline now: it is sent when the server is back.")
 
 
-class CaseListScreen(dl.LiveList, Screen):
+class CaseListScreen(LiveList, Screen):
     """A list of cases read from the cache in a worker, refreshed every few
     seconds while shown; Enter opens a case, Esc goes back."""
 

@@ -35,6 +35,7 @@ from . import worklists as wl
 from .case_actions import ExtensionRequestScreen, NoteScreen, ReportResultScreen, ReturnCaseScreen
 from .case_view import CaseViewScreen
 from .inert import cell, inert, inert_line
+from .live_list import LiveList
 from .rows import status_cell
 from .status_bar import StatusBar
 from .translated import LocalizedFooter
@@ -224,7 +225,7 @@ class DeskCaseScreen(DeskActions, CaseViewScreen):
         return self.desk_allows(action) if action in DESK_ACTIONS else True
 
 
-class DeskScreen(dl.LiveList, DeskActions, Screen):
+class DeskScreen(LiveList, DeskActions, Screen):
     """The department's inbox."""
 
     CSS_PATH = "department_desk.tcss"

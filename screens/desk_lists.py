@@ -11,8 +11,7 @@ by status yet, so these read the ``cases`` table directly (as
 ``worklists.my_cases_today`` does), through its ``cases(status, updated_at)``
 index (cache v5; tests/test_status_lists_indexed.py checks the query plans).
 
-:class:`LiveList` is the one screen-side piece: how these lists stay fresh
-(a mixin, no Textual import).
+:class:`LiveList` (screens/live_list.py) is how these lists stay fresh.
 """
 
 from __future__ import annotations
@@ -29,33 +28,6 @@ from . import worklists as wl
 CALLBACK_TRIES = 3  # no-answers after which a citizen counts as unreachable
 LIST_LIMIT = 500
 OPEN_AT_DEPARTMENT = ("dispatched", "signed")
-REFRESH_SECONDS = 2.0
-
-
-class LiveList:
-    """Mixed into a list Screen: reads its list again every few seconds while
-    it is the current screen, and at once when it comes back into view (once
-    it has loaded). The screen calls :meth:`start_refreshing` on mount and
-    sets ``loaded``; :meth:`reload` starts its worker."""
-
-    REFRESH_SECONDS = REFRESH_SECONDS
-    loaded = False
-    is_current: bool
-    set_interval: Any  # the Screen's
-
-    def reload(self) -> None:
-        raise NotImplementedError
-
-    def start_refreshing(self) -> None:
-        self.set_interval(self.REFRESH_SECONDS, self._tick)
-
-    def _tick(self) -> None:
-        if self.is_current:
-            self.reload()
-
-    def on_screen_resume(self) -> None:
-        if self.loaded:
-            self.reload()
 
 
 # --- deadlines -------------------------------------------------------------------

@@ -26,13 +26,13 @@ from operator_tui.i18n import N_, _, current_language, ngettext
 from operator_tui.text import clean
 
 from . import worklists as wl
+from .live_list import LiveList
 from .inert import inert
 from .rows import case_row, draft_row, pending_row, problem_detail, problem_row
 from .work_pane import Row, WorkPane, WorkTable
 from .status_bar import StatusBar
 from .translated import LocalizedFooter, Tr
 
-REFRESH_SECONDS = 2.0
 TABS = ("today", "drafts", "pending", "problems", "search")
 TITLES = {"today": N_("My cases today"), "drafts": N_("Drafts"), "pending": N_("Pending sync"),
           "problems": N_("Problems"), "search": N_("Search")}
@@ -53,7 +53,7 @@ COLUMNS = {
 SEARCH_PLACEHOLDER = N_("Search: case no, phone or text (Ctrl+F)")
 
 
-class HomeScreen(Screen):
+class HomeScreen(LiveList, Screen):
     """The operator's work lists."""
 
     CSS_PATH = "home.tcss"
@@ -119,7 +119,7 @@ class HomeScreen(Screen):
     def on_mount(self) -> None:
         for tab in TABS:
             self.query_one(TabbedContent).get_tab(tab).label = self._tab_label(tab, None)
-        self.set_interval(REFRESH_SECONDS, self._tick)
+        self.start_refreshing()
         self.reload()
 
     def table(self, tab: str) -> WorkTable:
@@ -134,14 +134,6 @@ class HomeScreen(Screen):
         return self.query_one(TabbedContent).active
 
     # --- loading ----------------------------------------------------------------
-
-    def _tick(self) -> None:
-        if self.is_current:
-            self.reload()
-
-    def on_screen_resume(self) -> None:
-        if self.loaded:
-            self.reload()
 
     def reload(self) -> None:
         operator = self.seat.operator.operator_id if self.seat.operator else ""
