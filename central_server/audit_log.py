@@ -62,6 +62,7 @@ class AuditFilter:
                            self.operator.strip(), self.action.strip(), self.target.strip())
 
     def describe(self) -> dict[str, str]:
+        """The filters given (for the audit_read row)."""
         return {k: v for k, v in asdict(self).items() if v}
 
 

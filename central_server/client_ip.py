@@ -87,6 +87,7 @@ class TrustedProxies:
         return bool(self.networks)
 
     def trusted(self, address: Any) -> bool:
+        """True when *address* (an ip_address, or None) lies in a trusted proxy network."""
         return address is not None and any(address in net for net in self.networks)
 
     def client(self, peer: str, headers: Sequence[tuple[bytes, bytes]]) -> str:

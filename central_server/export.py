@@ -177,6 +177,7 @@ class Exporter:
         return moment.astimezone(UTC)
 
     def count(self, where: tuple[str, list[Any]]) -> int:
+        """How many cases the condition from :meth:`where` matches."""
         sql, params = where
         with self.db.transaction(write=False) as tx:
             return int(tx.scalar(f"SELECT COUNT(*) AS n FROM cases c WHERE {sql}", params) or 0)
@@ -208,6 +209,7 @@ class Exporter:
             after = (rows[-1]["created_at"], rows[-1]["case_no"])
 
     def cells(self, case: dict[str, Any], lang: str, include_phone: bool, overdue: bool) -> list[str]:
+        """One case's row, in COLUMNS order, every cell inert."""
         categories, departments = self.categories.all(), self.departments.all()
         phone = str(case.get("phone") or "")
         values = {

@@ -131,9 +131,11 @@ class Reveals:
         self._until: dict[str, float] = {}
 
     def reveal(self, case_no: str) -> None:
+        """Show *case_no*'s number in full for the next :attr:`seconds`."""
         self._until[case_no] = self._now() + self.seconds
 
     def hide(self, case_no: str) -> None:
+        """Mask *case_no*'s number again now."""
         self._until.pop(case_no, None)
 
     def clear(self) -> None:

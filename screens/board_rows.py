@@ -120,6 +120,7 @@ def columns(*messages: str | tuple[str, str]) -> tuple[str, ...]:
 
 
 def period_of(days: int) -> Title:
+    """The rates' period in words: "today", or "last N days"."""
     return word(N_("today")) if days == 1 else lambda names: ngettext(
         "last {n} day", "last {n} days", days).format(n=days)
 
@@ -209,10 +210,12 @@ def category_name(names: wl.Names, code: str) -> str:
 
 
 def category_part(code: str) -> Title:
+    """A category's name in the language shown (for a :func:`title` part)."""
     return lambda names: category_name(names, code)
 
 
 def district_part(code: str) -> Title:
+    """A district's name in the language shown (for a :func:`title` part)."""
     return lambda names: names.district(code)
 
 
