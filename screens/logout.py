@@ -6,31 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import Button, Static
 
 from operator_tui import clock, i18n
 from operator_tui.i18n import N_, _
 from operator_tui.text import clean
 
+from .confirm import ConfirmScreen
 
-class ConfirmLogoutScreen(ModalScreen[bool]):
+
+class ConfirmLogoutScreen(ConfirmScreen):
     """Log out? Answers True (log out) or False (stay)."""
 
-    DEFAULT_CSS = """
-    ConfirmLogoutScreen { align: center middle; }
-    ConfirmLogoutScreen > Vertical {
-        width: 70; height: auto; border: thick $warning; background: $surface; padding: 1 2;
-    }
-    ConfirmLogoutScreen #logout-title { text-style: bold; margin-bottom: 1; }
-    ConfirmLogoutScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    ConfirmLogoutScreen Button { margin-left: 2; }
-    """
-
+    DEFAULT_CSS = "ConfirmLogoutScreen > Vertical { width: 70; }"
+    PREFIX = "logout"
     BINDINGS = [
         Binding("y", "answer(True)", N_("Log out"), id="logout.yes"),
         Binding("n,escape", "answer(False)", N_("Stay"), id="logout.no"),
@@ -40,30 +29,17 @@ class ConfirmLogoutScreen(ModalScreen[bool]):
         super().__init__()
         self.operator_id = operator_id
 
+    def title_text(self) -> str:
+        return _("Log out {operator}?").format(operator=clean(self.operator_id))
+
+    def yes_label(self) -> str:
+        return _("Log out (Y)")
+
     def message(self) -> str:
         return _("This seat's copy of the cases — callers' names, numbers, addresses, descriptions, caller "
                  "history and the search index — is wiped from the disk, and your token is revoked. "
                  "Nothing is lost: every change is on the central server.\n\nThe next operator logs in "
                  "and the seat fetches the cases again.")
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Content(_("Log out {operator}?").format(operator=clean(self.operator_id))),
-                         id="logout-title")
-            yield Static(Content(self.message()), id="logout-message")
-            with Horizontal():
-                yield Button(_("Stay (N)"), id="stay", variant="primary")
-                yield Button(_("Log out (Y)"), id="logout", variant="warning")
-
-    def on_mount(self) -> None:
-        self.query_one("#stay", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "logout")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
 
 
 class LogoutActions:
