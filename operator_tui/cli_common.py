@@ -1,5 +1,6 @@
-"""Pieces shared by the command-line modules: the --database option, a
-migrated database for admin commands, and the one-line error exit.
+"""Pieces shared by the command-line modules: the --database and --server
+options, a migrated database for admin commands, where a seat keeps its
+files, and the one-line error exit.
 
 Imports only typer at load, so ``operator-tui --help`` stays light.
 """
@@ -12,6 +13,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+ServerOpt = Annotated[
+    Optional[str],
+    typer.Option("--server", "-s", help="central server URL (default: server_url from the config)"),
+]
 DatabaseOpt = Annotated[
     Optional[str],
     typer.Option("--database", "-d", help="sqlite:///FILE or postgresql://... (default: from config)"),
@@ -43,3 +48,14 @@ def fail(message: str) -> typer.Exit:
     """Print one error line; raise the returned Exit to end with status 1."""
     typer.echo(f"operator-tui: error: {message}", err=True)
     return typer.Exit(1)
+
+
+def seat_location(server: str | None) -> tuple[str, Any, Any]:
+    """(server URL, SeatPaths, Config) for *server* or the configured one;
+    raises config.ConfigError for a bad config file."""
+    from . import config
+    from .seat import SeatPaths
+
+    cfg = config.load()
+    url = (server or cfg.server_url).rstrip("/")
+    return url, SeatPaths.for_server(config.data_dir(), url), cfg

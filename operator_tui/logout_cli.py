@@ -10,14 +10,14 @@ server) and forgets it. Heavy modules are imported inside the command.
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-ServerOpt = Annotated[
-    Optional[str],
-    typer.Option("--server", "-s", help="central server URL (default: server_url from the config)"),
-]
+from .cli_common import ServerOpt, seat_location
+
+if TYPE_CHECKING:
+    from .seat import SeatPaths
 
 
 def _fail(message: str) -> typer.Exit:
@@ -31,14 +31,11 @@ def logout(
 ) -> None:
     """Log this seat out: wipe its copy of the cases, revoke and forget the token."""
     from . import config, i18n
-    from .seat import SeatPaths
 
     try:
-        cfg = config.load()
-        paths = SeatPaths.for_server(config.data_dir(), (server or cfg.server_url).rstrip("/"))
+        url, paths, cfg = seat_location(server)
     except config.ConfigError as exc:
         raise _fail(str(exc)) from None
-    url = (server or cfg.server_url).rstrip("/")
     before = i18n.current_language()
     try:
         i18n.set_language(cfg.language)
@@ -50,15 +47,15 @@ def logout(
         i18n.set_language(before)
 
 
-def _logout(url: str, paths: object, yes: bool) -> None:
+def _logout(url: str, paths: SeatPaths, yes: bool) -> None:
     from local_cache import CacheError, LocalCache
 
     from .credentials import TokenStore
     from .i18n import _
     from .logout import blockers, describe, log_out
 
-    tokens = TokenStore(url, paths.token_file)  # type: ignore[attr-defined]
-    cache_path = paths.cache  # type: ignore[attr-defined]
+    tokens = TokenStore(url, paths.token_file)
+    cache_path = paths.cache
     if not cache_path.exists() and tokens.load() is None:
         typer.echo(_("Not logged in on this seat ({url}): nothing to do.").format(url=url))
         return

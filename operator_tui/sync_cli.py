@@ -10,19 +10,17 @@ stderr and exit code 1.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Any
 
 import typer
+
+from .cli_common import ServerOpt, seat_location
 
 sync_app = typer.Typer(
     help="The seat's sync with the central server: state, and sync by hand.",
     no_args_is_help=True,
 )
 
-ServerOpt = Annotated[
-    Optional[str],
-    typer.Option("--server", "-s", help="central server URL (default: server_url from the config)"),
-]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -33,15 +31,12 @@ def _fail(message: str) -> typer.Exit:
 def _seat(server: str | None) -> tuple[str, Any]:
     """(server URL, SeatPaths) from the option or the config."""
     from . import config
-    from .seat import SeatPaths
 
     try:
-        cfg = config.load()
-        data_dir = config.data_dir()
+        url, paths, _cfg = seat_location(server)
     except config.ConfigError as exc:
         raise _fail(str(exc)) from None
-    url = (server or cfg.server_url).rstrip("/")
-    return url, SeatPaths.for_server(data_dir, url)
+    return url, paths
 
 
 def _open_cache(path: Any) -> Any:
