@@ -72,6 +72,7 @@ class OperatorApp(LogoutActions, App[None]):
         Binding("ctrl+o", "logout", N_("Log out"), id="app.logout", show=False,
                 tooltip=N_("Log out and wipe this seat's copy of the cases (refused while changes or drafts wait)")),
         Binding("f12", "toggle_language", N_("中文/English"), id="app.toggle_language", show=False,
+                priority=True,  # also inside modal forms and pickers, which hide the app's other keys
                 tooltip=N_("Switch the screens between Chinese and English")),
         Binding("f4", "callbacks", N_("Callbacks"), id="app.callbacks", show=False,
                 tooltip=N_("Call citizens back about resolved cases")),

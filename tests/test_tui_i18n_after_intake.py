@@ -1,8 +1,9 @@
 """The screens after intake follow the UI language live (Pilot): F12 relabels
 the department desk, the case view opened from it, the callback list, the
 supervisor's board and the list behind a board number — columns, rows,
-counts, titles and footer keys — keeping the cursor; an open action form
-(a modal: F12 is not among its keys) follows a switch made by the app.
+counts, titles and footer keys — keeping the cursor; F12 works inside an open
+action form too (a modal, which hides the app's other keys), and the form
+follows the switch keeping what is typed and chosen.
 
 Seats on fixed data without a server (the snapshot modules' seats); the
 sync engine never starts.
@@ -132,8 +133,9 @@ async def test_an_open_action_form_follows_the_language(desk_seat: Seat) -> None
         assert shown(form, "#action-title").startswith("退回热线")
         reasons = form.query_one(OptionList)
         assert reasons.get_option_at_index(0).prompt.plain == "1 非本辖区"
-        app.set_ui_language("en")  # a modal hides F12; the palette or the app may still switch
+        await pilot.press("f12")  # a priority key: it reaches the app through the modal
         await settle(pilot)
+        assert app.screen is form and app.ui_language == "en"
         assert shown(form, "#action-title").startswith("Return to the hotline")
         assert shown(form, "#action-case").startswith("Category")
         assert reasons.get_option_at_index(0).prompt.plain == "1 wrong locality"
