@@ -19,7 +19,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .cli_common import fail
+from .cli_common import fail, seat_location
 
 export_app = typer.Typer(help="Export cases as CSV (supervisor, admin; a department its own).",
                          no_args_is_help=True)
@@ -107,13 +107,11 @@ def _login(server: str | None, user: str | None) -> tuple[str, str, bool]:
     from .credentials import TokenStore
 
     try:
-        cfg = config.load()
-        url = (server or cfg.server_url).rstrip("/")
-        data_dir = config.data_dir()
+        url, paths, _cfg = seat_location(server)
     except config.ConfigError as exc:
         raise fail(str(exc)) from None
     if not user:
-        saved = TokenStore(url, data_dir / "tokens.json").load()
+        saved = TokenStore(url, paths.token_file).load()  # the seat's own login
         if not saved:
             raise fail(f"not logged in to {url}: give --user (or log in in the app first)")
         return url, str(saved["token"]), False

@@ -280,6 +280,21 @@ def test_cli_exports_to_a_private_file(srv, cases, cli_env, tmp_path: Path) -> N
     assert sessions[-1]["detail"]["filters"]["status"] == "dispatched"
 
 
+def test_cli_uses_the_seats_own_login_without_user(srv, sup, cases, cli_env, tmp_path: Path) -> None:
+    from operator_tui.credentials import TokenStore
+    from operator_tui.seat import SeatPaths
+
+    paths = SeatPaths.for_server(Path(cli_env["OPERATOR_TUI_DATA_DIR"]), srv.url)
+    TokenStore(srv.url, paths.token_file, use_keyring=False).save({"token": sup.token})
+    out = tmp_path / "seat.csv"
+    result = CliRunner().invoke(cli_app, ["export", "cases", "--server", srv.url, "--out", str(out),
+                                          "--from", clock.now().date().isoformat()],
+                                env={**cli_env, "OPERATOR_TUI_PASSWORD": ""})
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert cases["water"] in out.read_bytes().decode("utf-8-sig")
+    assert open_tokens(srv) and sup.http.get("/v1/auth/me").status_code == 200  # the seat's login stays
+
+
 def open_tokens(srv) -> int:
     return query(srv.database_url, "SELECT COUNT(*) AS n FROM tokens WHERE revoked = 0")[0]["n"]
 
