@@ -72,14 +72,9 @@ class TokenStore:
         return data if isinstance(data, dict) else {}
 
     def _write_file(self, entries: dict[str, Any]) -> None:
-        self.fallback_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.fallback_file.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(entries, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.fallback_file)
+        from .private_files import write_private
+
+        write_private(self.fallback_file, [json.dumps(entries).encode("utf-8")])
 
 
 def _usable_keyring() -> Any:

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .cli_common import fail, seat_location
+from .private_files import write_private
 
 export_app = typer.Typer(help="Export cases as CSV (supervisor, admin; a department its own).",
                          no_args_is_help=True)
@@ -56,7 +57,6 @@ def cases(
     if overdue is not None:
         params["overdue"] = str(overdue).lower()
     params = {k: v for k, v in params.items() if v != ""}
-    part = out.with_name(f".{out.name}.part")
     try:
         with httpx.Client(base_url=url, timeout=httpx.Timeout(30.0, read=300.0)) as http:
             try:
@@ -66,17 +66,14 @@ def cases(
                         response.read()
                         raise fail(f"the server refused ({response.status_code}): {_message(response)}")
                     rows = response.headers.get("x-export-rows", "?")
-                    _write(part, response.iter_bytes())
+                    write_private(out, response.iter_bytes())  # whole or not at all, owner only
             finally:
                 if logged_in:  # the token this command made ends with it, whatever happened
                     _revoke(http, token)
-        os.replace(part, out)
     except httpx.HTTPError as exc:
         raise fail(f"cannot reach {url}: {type(exc).__name__}: {exc}") from None
     except OSError as exc:
         raise fail(f"cannot write {out}: {exc}") from None
-    finally:
-        part.unlink(missing_ok=True)
     shown = "in full" if include_phone else "masked"
     typer.echo(f"{rows} cases written to {out} (phone numbers {shown})")
 
@@ -89,14 +86,6 @@ def _revoke(http: Any, token: str) -> None:
         http.post("/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
     except httpx.HTTPError:
         pass
-
-
-def _write(path: Path, chunks: Any) -> None:
-    """*chunks* into a new file readable by its owner only."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        for chunk in chunks:
-            f.write(chunk)
 
 
 def _login(server: str | None, user: str | None) -> tuple[str, str, bool]:

@@ -11,7 +11,6 @@ numbers masked), in a worker; a notification says where, or why not.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from textual import work
 
 from operator_tui.i18n import _, ngettext
+from operator_tui.private_files import write_private
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -54,7 +54,6 @@ def download(seat: Any, params: dict[str, Any], folder: Path) -> tuple[Path, int
 
     from .board import seat_token
 
-    folder.mkdir(parents=True, exist_ok=True)
     try:
         with httpx.Client(base_url=seat.server_url, timeout=httpx.Timeout(10.0, read=120.0)) as http:
             with http.stream("GET", "/v1/export/cases.csv", params=params,
@@ -63,15 +62,7 @@ def download(seat: Any, params: dict[str, Any], folder: Path) -> tuple[Path, int
                     response.read()
                     raise RuntimeError(_reason(response))
                 path = free_path(folder / file_name(response.headers.get("content-disposition", ""), "cases.csv"))
-                part = path.with_name(f".{path.name}.part")
-                fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                try:
-                    with os.fdopen(fd, "wb") as f:
-                        for chunk in response.iter_bytes():
-                            f.write(chunk)
-                    os.replace(part, path)
-                finally:
-                    part.unlink(missing_ok=True)
+                write_private(path, response.iter_bytes())
                 return path, int(response.headers.get("x-export-rows") or 0)
     except httpx.HTTPError as exc:
         raise RuntimeError(_("the server cannot be reached ({error})").format(error=type(exc).__name__)) from None
