@@ -10,7 +10,6 @@ started: tests call ``sync_once``).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ from screens.board import BoardScreen, BoardTableWidget, centre_time
 from screens.board_cases import BoardCasesScreen
 from screens.case_view import CaseViewScreen
 from screens.home import HomeScreen
-from tests.intake_support import ScreenApp
+from tests.intake_support import ScreenApp, copy_db
 
 SIZE = (120, 40)
 
@@ -45,11 +44,7 @@ def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def server(seeded_db: Path, tmp_path: Path) -> Iterator[EmbeddedServer]:
-    for suffix in ("", "-wal", "-shm"):
-        src = seeded_db.with_name(seeded_db.name + suffix)
-        if src.exists():
-            shutil.copy(src, tmp_path / ("central.db" + suffix))
-    srv = EmbeddedServer(f"sqlite:///{tmp_path / 'central.db'}").start()
+    srv = EmbeddedServer(f"sqlite:///{copy_db(seeded_db, tmp_path)}").start()
     yield srv
     srv.stop()
 

@@ -11,7 +11,6 @@ Keys only: every action is driven by Pilot key presses.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,6 +32,7 @@ from screens.department_desk import DeskCaseScreen, DeskScreen
 from screens.extensions import ExtensionsScreen
 from screens.help import HelpScreen
 from screens.home import HomeScreen
+from tests.intake_support import copy_db
 
 SIZE = (120, 40)
 DISTRICT = "chaoyang"
@@ -48,11 +48,7 @@ def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def server(seeded_db: Path, tmp_path: Path) -> Iterator[EmbeddedServer]:
     """A server of our own on a copy of the seeded database."""
-    for suffix in ("", "-wal", "-shm"):
-        src = seeded_db.with_name(seeded_db.name + suffix)
-        if src.exists():
-            shutil.copy(src, tmp_path / ("central.db" + suffix))
-    srv = EmbeddedServer(f"sqlite:///{tmp_path / 'central.db'}").start()
+    srv = EmbeddedServer(f"sqlite:///{copy_db(seeded_db, tmp_path)}").start()
     yield srv
     srv.stop()
 

@@ -13,7 +13,6 @@ database; real seats (cache, sync engine, token file) synced with
 
 from __future__ import annotations
 
-import shutil
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -37,6 +36,7 @@ from screens.department_desk import DeskScreen
 from screens.dispatch import DispatchScreen
 from screens.dispatch_queue import DispatchQueueScreen
 from screens.home import HomeScreen
+from tests.intake_support import copy_db
 
 SIZE = (120, 40)
 BASE = "/open311/v2"
@@ -53,11 +53,7 @@ def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def server(seeded_db: Path, tmp_path: Path) -> Iterator[EmbeddedServer]:
-    for suffix in ("", "-wal", "-shm"):
-        src = seeded_db.with_name(seeded_db.name + suffix)
-        if src.exists():
-            shutil.copy(src, tmp_path / ("central.db" + suffix))
-    srv = EmbeddedServer(f"sqlite:///{tmp_path / 'central.db'}").start()
+    srv = EmbeddedServer(f"sqlite:///{copy_db(seeded_db, tmp_path)}").start()
     yield srv
     srv.stop()
 

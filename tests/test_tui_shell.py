@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from screens.help import HelpScreen
 from screens.home import HomeScreen
 from screens.login import UNREACHABLE, LoginScreen
 from screens.status_bar import StatusBar
+from tests.intake_support import copy_db
 
 INJECTION = "[bold]x[/bold] [@click=app.quit]click me[/] \x1b[31mred\x1b[0m \u202eevil"
 INJECTION_SHOWN = "[bold]x[/bold] [@click=app.quit]click me[/] [31mred[0m evil"
@@ -49,11 +49,7 @@ def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def server(seeded_db: Path, tmp_path: Path) -> Iterator[EmbeddedServer]:
     """A server of our own on a copy of the seeded database."""
-    for suffix in ("", "-wal", "-shm"):
-        src = seeded_db.with_name(seeded_db.name + suffix)
-        if src.exists():
-            shutil.copy(src, tmp_path / ("central.db" + suffix))
-    srv = EmbeddedServer(f"sqlite:///{tmp_path / 'central.db'}").start()
+    srv = EmbeddedServer(f"sqlite:///{copy_db(seeded_db, tmp_path)}").start()
     yield srv
     srv.stop()
 
