@@ -149,7 +149,9 @@ def extended(case: dict[str, Any], hours: int, calendar: workdays.Calendar | Non
 # --- reading ---------------------------------------------------------------------
 
 
-def _rows(cache: Any, where: str, args: tuple, order: str = "", limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
+def cached_cases(cache: Any, where: str, args: tuple, order: str = "", limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
+    """The cached cases matching the SQL *where* (with *args*), in *order*, at
+    most *limit*: each case's state with ``local`` and ``server_version``."""
     rows = cache.db.execute(
         f"SELECT state, local, server_version FROM cases WHERE {where} {order} LIMIT ?", (*args, limit)
     ).fetchall()
@@ -162,13 +164,13 @@ def inbox(cache: Any, department: str, limit: int = LIST_LIMIT) -> list[dict[str
     server has not confirmed yet (they leave the list once synced)."""
     if not department:
         return []
-    open_cases = _rows(
+    open_cases = cached_cases(
         cache,
         "status IN (?, ?) AND (lead_department = ? OR EXISTS "
         "(SELECT 1 FROM json_each(cases.state, '$.co_departments') WHERE value = ?))",
         (*OPEN_AT_DEPARTMENT, department, department), limit=limit,
     )
-    sent = _rows(cache, "local = 1 AND status IN ('returned', 'resolved')", (), "ORDER BY updated_at", limit)
+    sent = cached_cases(cache, "local = 1 AND status IN ('returned', 'resolved')", (), "ORDER BY updated_at", limit)
     return with_deadlines(workdays.inbox_order(open_cases) + sent, cache)
 
 
@@ -210,7 +212,7 @@ def callbacks(cache: Any, limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
     until the next round. Each case gets ``tries`` (see
     :func:`no_answers_since_resolved`).
     """
-    found = _rows(cache, "status = 'resolved'", (), "ORDER BY updated_at, case_no", limit)
+    found = cached_cases(cache, "status = 'resolved'", (), "ORDER BY updated_at, case_no", limit)
     events = _events_by_case(cache, [c["case_no"] for c in found])
     for case in found:
         case["tries"] = no_answers_since_resolved(case, events[case["case_no"]])
@@ -221,7 +223,7 @@ def extension_requests(cache: Any, limit: int = LIST_LIMIT) -> list[dict[str, An
     """Cases whose department asked for more time, nearest resolution deadline
     first; each with ``due`` (against that deadline) and ``extension_reason``
     (from the request event, when cached)."""
-    found = _rows(
+    found = cached_cases(
         cache,
         "status IN (?, ?) AND coalesce(json_extract(state, '$.extension_pending_hours'), 0) > 0",
         OPEN_AT_DEPARTMENT, limit=limit,

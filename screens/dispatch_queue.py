@@ -39,7 +39,7 @@ URGENCY_ORDER = ("ORDER BY CASE json_extract(state, '$.urgency') WHEN 'critical'
 def dispatch_queue(cache: Any, limit: int = dl.LIST_LIMIT) -> list[dict[str, Any]]:
     """Open cases from the other channels and cases the departments returned,
     the most urgent first, then the oldest (worker thread)."""
-    return dl._rows(cache, QUEUE_WHERE, (), URGENCY_ORDER, limit)
+    return dl.cached_cases(cache, QUEUE_WHERE, (), URGENCY_ORDER, limit)
 
 
 class DispatchQueueScreen(CaseListScreen):
