@@ -238,11 +238,17 @@ def on_row(data: Callable[[], str], *then: str, open_with: tuple[str, ...] = ())
             await pilot.press(*open_with)
             await settle(pilot)
             screen = pilot.app.screen
-            if hasattr(screen, "panes"):  # the home screen
-                pane, rows = screen.panes[screen.active_tab], screen.rows[screen.active_tab]
-            else:
-                pane, rows = screen.pane, screen.rows
-            found = [key for key, _ in rows]
+            for _ in range(20):  # a case made just now shows after the list's next reload
+                if hasattr(screen, "panes"):  # the home screen
+                    pane, rows = screen.panes[screen.active_tab], screen.rows[screen.active_tab]
+                else:
+                    pane, rows = screen.pane, screen.rows
+                found = [key for key, _ in rows]
+                if case_no in found:
+                    break
+                screen.reload()
+                await settle(pilot)
+                await pilot.pause(0.1)
             assert case_no in found, (case_no, found)
             pane.focus_table()
             pane.table.move_cursor(row=found.index(case_no))
