@@ -22,8 +22,8 @@ _INVISIBLE = (
 )
 _CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f{_INVISIBLE}]")
 _CONTROL_ONE_LINE = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
-# Line and paragraph separators end a line like LF does.
-_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n", "\x85": "\n"})
+# Line and paragraph separators end a line like LF does (NEL is a C1 control: stripped).
+_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
 
 
 def clean(text: str | None, *, one_line: bool = False) -> str:
