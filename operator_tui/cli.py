@@ -15,7 +15,7 @@ import typer
 from .apikeys_cli import apikeys_app  # sub-apps import only typer at load
 from .audit_cli import audit_app
 from .calendar_cli import calendar_app
-from .cli_common import DatabaseOpt, database_url
+from .cli_common import DatabaseOpt, ServerOpt, database_url
 from .export_cli import export_app
 from .sync_cli import sync_app
 
@@ -211,7 +211,7 @@ def run(
 
 @app.command()
 def logout(
-    server: Annotated[Optional[str], typer.Option("--server", "-s", help="central server URL (default: from config)")] = None,
+    server: ServerOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
 ) -> None:
     """Log this seat out: wipe its cached cases, revoke and forget the token.

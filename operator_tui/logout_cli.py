@@ -10,11 +10,11 @@ server) and forgets it. Heavy modules are imported inside the command.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
-from .cli_common import ServerOpt, seat_location
+from .cli_common import seat_location
 
 if TYPE_CHECKING:
     from .seat import SeatPaths
@@ -25,11 +25,9 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def logout(
-    server: ServerOpt = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
-) -> None:
-    """Log this seat out: wipe its copy of the cases, revoke and forget the token."""
+def logout(server: str | None = None, yes: bool = False) -> None:
+    """Log this seat out: wipe its copy of the cases, revoke and forget the token
+    (the ``operator-tui logout`` command in cli.py calls this)."""
     from . import config, i18n
 
     try:
