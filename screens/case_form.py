@@ -31,6 +31,7 @@ from operator_tui import clock, i18n
 from operator_tui.domain import DISTRICTS, Rejected, Urgency
 from operator_tui.i18n import N_, _, ngettext
 from operator_tui.protocol import SHORT_MAX, TEXT_MAX, normalize_phone
+from operator_tui.text import clean
 from screens.caller_history import CallerHistory
 from screens.case_fields import (
     DEFAULTS,
@@ -315,7 +316,7 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
             self.notify(_("No earlier case of this caller to copy from"), severity="warning")
             return
         if prev.get("address"):
-            self.query_one("#address", Input).value = prev["address"]
+            self.query_one("#address", Input).value = clean(prev["address"], one_line=True)  # an Input shows ESC
         if prev.get("district") in DISTRICTS:
             self.query_one("#district", ChoiceField).value = prev["district"]
             self._show_district()
@@ -323,7 +324,7 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
             self.query_one("#category", ChoiceField).value = prev["category_code"]
             self._show_category()
         if prev.get("name") and not self.query_one("#name", Input).value:
-            self.query_one("#name", Input).value = prev["name"]
+            self.query_one("#name", Input).value = clean(prev["name"], one_line=True)
         self._suggest_urgency()
         self.changed()
         if not self.fields["description"].strip():
