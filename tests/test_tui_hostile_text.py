@@ -24,8 +24,8 @@ import pytest
 from operator_tui import clock
 from operator_tui.app import OperatorApp
 from operator_tui.seat import Seat
-from tests.hostile_text import (CASE, CATEGORY, EVIL_NO, OPEN_CASE, HostileServer, ago, check_screen, check_tables,
-                                hostile, hostile_seat)
+from tests.hostile_text import (CASE, CATEGORY, EVIL_NO, FORBIDDEN, OPEN_CASE, HostileServer, ago, check_screen,
+                                check_tables, hostile, hostile_seat)
 from tests.intake_support import SIZE, make_seat
 
 @pytest.fixture
@@ -125,6 +125,11 @@ async def test_hostile_case_number_in_a_notification(seat: Seat) -> None:
         await pilot.pause(0.2)
         text = await checked(pilot, where="notification")
         assert "[@click=app.quit]Q[/][2J251126" in text, text
+        form = app.screen  # what was copied into the fields (an Input shows what it holds raw)
+        for field in ("#address", "#name"):
+            value = form.query_one(field).value
+            assert "[red]A2" in value if field == "#address" else True
+            assert FORBIDDEN.search(value) is None, (field, value)
 
 
 async def test_pending_problems_and_dispatch(seat: Seat) -> None:
@@ -295,7 +300,6 @@ async def test_hostile_text_through_the_server_open311_and_export(demo_db: Path,
 
     from central_server.demo_data import DEMO_PASSWORD
     from operator_tui.embedded_server import EmbeddedServer
-    from tests.hostile_text import FORBIDDEN
     from tests.intake_support import copy_db
     from tests.test_open311 import issue_key
 
