@@ -236,6 +236,10 @@ def test_hostile_text_in_the_log_is_printed_inert(session: Session) -> None:
     out = runner.invoke(cli_app, ["audit", "log", "--action", "hostile_test", "--database", url])
     assert out.exit_code == 0 and "hostile_test" in out.output
     assert not any(ch in out.output for ch in "\x1b\x9b\x07\u202e") and out.output.count("\n") == 1
+    as_json = runner.invoke(cli_app, ["audit", "log", "--action", "hostile_test", "--json", "--database", url])
+    assert as_json.exit_code == 0 and not any(ch in as_json.output for ch in "\x1b\x9b\x07\u202e")
+    [line] = as_json.output.splitlines()  # escaped, not lost
+    assert json.loads(line)["target"] == "\x1b]8;;http://x\x1b\\t\x1b]8;;\x1b\\\x9b31m\u202e"
 
 
 # --- no secrets anywhere --------------------------------------------------------------
