@@ -28,6 +28,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
+from local_cache import CacheError
+
 from operator_tui import i18n
 from operator_tui.domain import EventType, Rejected, Satisfaction
 from operator_tui.duplicates import callers_of
@@ -54,7 +56,7 @@ def record(screen: Any, case_no: str, kind: EventType, payload: dict[str, Any]) 
     except Rejected as exc:
         screen.app.notify(_("Not recorded: {reason}").format(reason=exc.reason), severity="error", markup=False)
         return False
-    except ValueError as exc:
+    except (ValueError, CacheError) as exc:  # CacheError: the seat's disk (full, read-only...)
         screen.app.notify(_("Not recorded: {reason}").format(reason=exc), severity="error", markup=False)
         return False
     return True

@@ -15,6 +15,8 @@ from typing import Any
 
 from textual.binding import Binding
 
+from local_cache import CacheError
+
 from operator_tui.domain import Rejected
 from operator_tui.i18n import N_, _, ngettext
 from operator_tui.privacy import REVEAL_SECONDS
@@ -62,7 +64,7 @@ class PhoneReveal:
                 continue
             try:
                 self.seat.reveal_phone(case_no)
-            except (Rejected, ValueError, AssertionError) as exc:
+            except (Rejected, ValueError, AssertionError, CacheError) as exc:  # shown only once recorded
                 reason = getattr(exc, "reason", None) or str(exc)
                 self.app.notify(_("Number not shown for {case_no}: {reason}").format(case_no=case_no, reason=reason),
                                 severity="error", markup=False)

@@ -125,6 +125,24 @@ async def test_reveal_key_is_in_footer_help_and_remappable(seat: Seat) -> None:
         assert PHONE in fields_text(view)
 
 
+async def test_a_reveal_the_cache_cannot_record_shows_nothing_and_says_why(seat: Seat, monkeypatch) -> None:
+    from local_cache import CacheError
+
+    case_no = new_case(seat)
+
+    def disk_full(*_args: Any) -> None:
+        raise CacheError("database or disk is full")
+
+    monkeypatch.setattr(seat, "record", disk_full)
+    app = ScreenApp(seat, lambda s: CaseViewScreen(s, case_no), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.is_running and PHONE not in fields_text(app.screen) and not seat.phone_shown(case_no)
+        assert "disk is full" in str(list(app._notifications)[-1].message)
+
+
 async def test_reveal_is_in_the_command_palette(seat: Seat) -> None:
     case_no = new_case(seat)
     app = OperatorApp(seat, language="en")
