@@ -507,3 +507,22 @@ def test_extension_list_measures_the_resolution_deadline() -> None:
     assert desk_lists.deadline_of(case, later).kind == "sign"  # the desk: the worst deadline
     resolution = desk_lists.resolution_deadline(case, later)
     assert (resolution.flag, resolution.kind, resolution.seconds_left) == ("near", "resolution", 5400)
+
+
+def test_record_from_a_list_reports_a_cache_that_cannot_write() -> None:
+    """A full or read-only disk is a notification, never an exception out of a key."""
+    from types import SimpleNamespace
+
+    from local_cache import CacheError
+    from operator_tui.domain import EventType
+    from screens.callbacks import record
+
+    said: list[str] = []
+
+    def disk_full(*_args: object) -> None:
+        raise CacheError("database or disk is full")
+
+    screen = SimpleNamespace(seat=SimpleNamespace(record=disk_full),
+                             app=SimpleNamespace(notify=lambda message, **_kw: said.append(message)))
+    assert record(screen, "261129-017-0001-0", EventType.NOTE, {"text": "x"}) is False
+    assert said and "disk is full" in said[0]
