@@ -170,9 +170,10 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
     ) -> SnapshotResponse:
         head = cases.head_cursor()
         found, more = cases.snapshot(who.actor, days, after, limit)
-        if not after:  # a seat fetching recent cases (personal data): once per snapshot, not per page
-            with db.transaction() as tx:
-                audit(tx, who.operator_id, "snapshot", "", client_address(request), days=days, seat_no=who.seat_no)
+        # personal data in bulk: every page is audited (a page asked for mid-way is a read like any other)
+        with db.transaction() as tx:
+            audit(tx, who.operator_id, "snapshot", after, client_address(request), days=days,
+                  seat_no=who.seat_no, cases=len(found))
         return SnapshotResponse(
             cases=found, has_more=more, next_after=found[-1]["case_no"] if found else after,
             cursor=head,

@@ -168,6 +168,16 @@ def test_every_kind_of_access_is_in_the_audit_log(session: Session) -> None:
     assert [line["id"] for line in lines] == sorted({line["id"] for line in lines})  # pages neither skip nor repeat
 
 
+def test_every_snapshot_page_is_audited_also_one_asked_for_mid_way(session: Session) -> None:
+    """A seat cannot read the recent cases page by page past the audit log."""
+    with client(session.server.url, login(session.server.url, "op2").token) as http:
+        for after in ("", " ", "000000-000-0000-0"):
+            assert http.get("/v1/snapshot", params={"after": after, "limit": 1}).status_code == 200
+    pages = [(line["target"], line["detail"]) for line in all_lines(session, operator="op2", action="snapshot")]
+    assert [target for target, _ in pages] == ["", " ", "000000-000-0000-0"]
+    assert all('"cases": 1' in json.dumps(detail) for _, detail in pages), pages
+
+
 def test_every_change_keeps_operator_seat_and_both_times(session: Session) -> None:
     changes = admin_get(session, "/v1/audit/changes", target=session.case_no)["changes"]
     assert [c["type"] for c in changes] == ["created", "note", "phone_revealed"]
