@@ -325,7 +325,19 @@ class OperatorApp(LogoutActions, App[None]):
             return
         self.push_screen(ConfirmQuitScreen(drafts, unsaved), lambda quit_: self.exit() if quit_ else None)
 
-    # --- notifications ---------------------------------------------------------------
+    # --- pasted text and notifications -------------------------------------------------
+
+    async def on_event(self, event: Any) -> None:
+        """A paste is cleaned before any field sees it: text copied from a web
+        page or a chat brings zero-width and bidi characters (sometimes colour
+        codes), and Input/TextArea show what they hold as it is."""
+        from textual import events
+
+        from operator_tui.text import clean
+
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            event.text = clean(event.text)
+        await super().on_event(event)
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None:
