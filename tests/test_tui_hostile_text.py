@@ -389,3 +389,24 @@ async def test_the_checks_catch_text_that_is_not_inert(shown: str) -> None:
         assert "'[red]LV' not shown literally" in report
     else:
         assert "'\\x1b'" in report and "'\\u202e'" in report and "'\\u200b'" in report
+
+
+async def test_pasted_text_shows_inert_in_the_form(seat: Seat) -> None:
+    """A terminal paste (text copied from a web page or a chat keeps its
+    zero-width and bidi characters, sometimes colour codes) into every text field."""
+    from textual import events
+
+    app = OperatorApp(seat, language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+n")
+        form = app.screen
+        for field, tag in (("#name", "PN"), ("#address", "PA"), ("#description", "PD")):
+            form.query_one(field).focus()
+            app.post_message(events.Paste(hostile(tag, surrogate=False)))
+            await settle(pilot)
+            await pilot.press("home")
+            await checked(pilot, tag, where=f"case form, pasted into {field}")
+            widget = form.query_one(field)
+            held = getattr(widget, "value", None) if field != "#description" else widget.text
+            kept = held.replace("\n", "").replace("\t", "")  # the description keeps its lines and tabs
+            assert f"[red]{tag}" in held and FORBIDDEN.search(kept) is None, (field, held)
