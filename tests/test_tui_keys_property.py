@@ -15,7 +15,7 @@ and ctrl+q with its confirm dialog answered either way — and then asserts:
 
 One app per seat for the whole module, hosted in a thread (tests/keys_support.py)
 with a reset to the start screen between sequences; the examples are few and
-derandomized so the module takes about a minute on a loaded 2-core box.
+derandomized so the module takes about 90 s on a loaded 2-core box.
 """
 
 from __future__ import annotations
