@@ -86,6 +86,7 @@ class Seat:
         self._window_days = window_days
         self._engine: SyncEngine | None = None
         self._engine_lock = threading.Lock()
+        self._closed = False
         self._categories_index: Any = None
         self._kb: tuple[int, list[dict[str, Any]]] | None = None
         self.reveals = Reveals()  # numbers shown in full for a while (privacy.py)
@@ -182,11 +183,19 @@ class Seat:
         return result
 
     def start(self) -> None:
-        self.engine.start()
+        """Start the sync engine (the app does it in a worker after its first
+        frame); a no-op once the seat is closed."""
+        engine = self.engine
+        with self._engine_lock:
+            if not self._closed:
+                engine.start()
 
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.stop()
+        with self._engine_lock:
+            self._closed = True  # a start() still on its way does nothing
+            engine = self._engine
+        if engine is not None:
+            engine.stop()
         self.cache.close()
 
     @property

@@ -199,7 +199,13 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
         self._suggest_urgency()
         self._tick()
         self.set_interval(1.0, self._tick)
-        self.run_worker(self.seat.warm_up, thread=True, group="warm-up", exit_on_error=False)
+        self.run_worker(self._warm_up, thread=True, group="warm-up", exit_on_error=False)
+
+    def _warm_up(self) -> None:
+        self.seat.warm_up()
+        settle = getattr(self.app, "settle_heap", None)
+        if settle is not None:
+            settle()
 
     # --- reading the widgets ---------------------------------------------------------
 
