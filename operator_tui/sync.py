@@ -18,6 +18,9 @@ logged, shown in ``status.last_error`` and backed off like a network error.
 flight (a long poll) and each start() gets a fresh stop flag, so a thread
 left over from an earlier run can never keep running.
 
+The pushing is in :mod:`operator_tui.sync_push`, the pulling in
+:mod:`operator_tui.sync_pull` (mixins); this module runs them.
+
 The UI reads :meth:`SyncEngine.status` and never waits on the network. The
 connection state is also kept in the cache (``sync_status``) so that
 ``operator-tui sync status`` can show it without the app.
@@ -37,14 +40,13 @@ from typing import Any
 
 from . import clock
 from .client import LoginRequired, RequestRefused, ServerClient, ServerUnavailable
+from .sync_pull import PullMixin
+from .sync_push import PushMixin
 from .sync_status import SyncStatus
 
 log = logging.getLogger(__name__)
 
 PUSH_BATCH = 200
-REFERENCE_KINDS = ("departments", "categories", "routing", "kb", "holidays")
-REFERENCE_REFRESH_SECONDS = 300.0
-REFERENCE_PAGE_MAX = 10_000  # the server's largest page of reference items
 BACKOFF_START, BACKOFF_MAX = 0.5, 30.0
 PUSH_IDLE_SECONDS = 5.0  # look at the outbox this often even without a wake()
 MIN_POLL_SECONDS = 1.0  # a long poll that comes back empty sooner waits this long
@@ -115,7 +117,7 @@ class _Run:
             client.abort()
 
 
-class SyncEngine:
+class SyncEngine(PushMixin, PullMixin):
     """Keeps one seat's cache in step with the central server."""
 
     def __init__(
@@ -323,167 +325,7 @@ class SyncEngine:
             if "write" in got:
                 self._refresh_counts(cache)
 
-    # --- the work ----------------------------------------------------------
-
-    def _push_all(self, cache: Any, client: ServerClient, run: _Run) -> None:
-        """Send the outbox in order, a batch at a time, as the stored wire JSON
-        (validated when it was recorded; a 422 makes the seat check each one)."""
-        with self._push_lock:
-            client.token = self._token
-            size = self.push_batch
-            while not run.stopped:
-                batch = cache.pending_wire(size)
-                if not batch:
-                    self._channel("push", None, "")  # nothing (more) to send: no push problem
-                    return
-                cache.mark_attempt([event_id for event_id, _ in batch])
-                self._update(syncing=True)
-                try:
-                    answer = client.push_wire(batch)
-                except RequestRefused as exc:
-                    if exc.status == 413 and len(batch) > 1:
-                        size = max(1, len(batch) // 2)  # too big a body: smaller batches
-                        continue
-                    if exc.status == 413:  # one change larger than the server takes
-                        cache.mark_results([{"event_id": batch[0][0], "status": "rejected",
-                                             "reason": f"too large for the server: {exc.message}"}])
-                        continue
-                    if exc.status != 422:
-                        raise  # not about the events (e.g. 403, 404): keep them, try later
-                    # The server refused the batch as a whole: set aside what the seat
-                    # itself finds invalid, else find the bad event(s) one by one and
-                    # keep them as rejected with the server's reason.
-                    valid = self._valid_only(cache, batch)
-                    if valid is not None:
-                        self._push_singly(cache, client, valid, run)
-                    continue
-                finally:
-                    self._update(syncing=False)
-                cache.mark_results(answer.results)
-                self._contact(cache, "push")
-
-    def _valid_only(self, cache: Any, batch: list[tuple[str, str]]) -> list[Any] | None:
-        """*batch* as wire models if every event passes; else set the invalid
-        ones aside as rejected (they could never be sent) and return None."""
-        from pydantic import ValidationError
-
-        from .protocol import EventIn, describe_validation_error
-
-        good, bad = [], []
-        for event_id, text in batch:
-            try:
-                good.append(EventIn.model_validate_json(text))
-            except ValidationError as exc:
-                reason = f"not a valid change (seat side): {describe_validation_error(exc)}"
-                bad.append({"event_id": event_id, "status": "rejected", "reason": reason})
-        if not bad:
-            return good
-        if not cache.mark_results(bad)["problems"]:
-            raise RuntimeError("the outbox holds a change that can neither be sent nor set aside")
-        return None
-
-    def _push_singly(self, cache: Any, client: ServerClient, batch: list[Any], run: _Run) -> None:
-        for event in batch:
-            if run.stopped:
-                return
-            try:
-                answer = client.push([event])
-            except RequestRefused as exc:
-                if exc.status != 422:
-                    raise
-                cache.mark_results([{"event_id": event.event_id, "status": "rejected", "reason": exc.message}])
-            else:
-                cache.mark_results([r.model_dump() for r in answer.results])
-            self._contact(cache, "push")
-
-    def _pull_round(self, cache: Any, client: ServerClient, run: _Run, *, wait: float) -> int:
-        """Pull pages until the feed has no more (the first may long-poll).
-
-        Returns the number of events applied.
-        """
-        client.token = self._token
-        if time.monotonic() >= self._reference_due:
-            self._refresh_reference(cache, client)
-            self._reference_due = time.monotonic() + REFERENCE_REFRESH_SECONDS
-        cursor = cache.get_state("cursor", "")
-        if not cursor:
-            cursor = self._take_snapshot(cache, client)
-        applied = 0
-        while not run.stopped:
-            try:
-                page = client.changes(cursor, wait=wait)
-            except RequestRefused as exc:
-                if exc.status != 400 or "cursor" not in exc.message:
-                    raise
-                log.warning("sync: the server refused our cursor (%s); taking a new snapshot", exc)
-                cursor = self._take_snapshot(cache, client)
-                continue
-            if run.stopped:
-                break
-            cache.apply_pulled(
-                [e.model_dump(mode="json") for e in page.events], page.cases, page.cursor
-            )
-            applied += len(page.events)
-            cursor = page.cursor
-            self._contact(cache, "pull")
-            if not page.has_more:
-                break
-            wait = 0
-        return applied
-
-    def _take_snapshot(self, cache: Any, client: ServerClient) -> str:
-        """First contact: recent case summaries, then the feed from that point."""
-        after, cursor = "", ""
-        while True:
-            page = client.snapshot(self.window_days, after)
-            cursor = cursor or page.cursor
-            cache.apply_snapshot(page.cases)
-            if not page.has_more:
-                break
-            after = page.next_after
-        cache.set_state("cursor", cursor)
-        return cursor
-
-    def _refresh_reference(self, cache: Any, client: ServerClient) -> None:
-        for kind in REFERENCE_KINDS:
-            have = cache.reference_version(kind)
-            try:
-                items, version = self._reference_items(client, kind, have)
-            except RequestRefused as exc:  # e.g. an older server without this kind
-                log.warning("sync: reference data %r not available: %s", kind, exc)
-                continue
-            if items or (version is not None and version != have):
-                cache.replace_reference(kind, [i.model_dump() for i in items], version)
-
-    @staticmethod
-    def _reference_items(client: ServerClient, kind: str, have: int) -> tuple[list[Any], int | None]:
-        """Every item of *kind* changed after version *have*, and the version to store.
-
-        The server pages by version only, and one upload gives all its items
-        the same version: a page that ends inside a version is cut back to
-        the version before it and the next page starts there, so no item is
-        skipped. If one version alone overflows a page the items are kept but
-        the version is not stored (None), so the next refresh asks again.
-        """
-        items: list[Any] = []
-        since, limit = have, None
-        while True:
-            answer = client.reference(kind, since, limit)
-            page = list(answer.items)
-            if not answer.has_more or not page:
-                return items + page, answer.version
-            last = page[-1].version
-            whole = [i for i in page if i.version < last]
-            if whole:
-                items += whole
-                since, limit = whole[-1].version, None
-            elif limit is None:
-                limit = REFERENCE_PAGE_MAX  # one version fills the page: ask for the largest page
-            else:  # cannot page past it safely
-                log.warning("sync: reference %r version %s is larger than a page", kind, last)
-                return items + page, None
-
-    # --- helpers -----------------------------------------------------------
+    # --- the work: PushMixin (sync_push.py) and PullMixin (sync_pull.py) ------
 
     def _open(self) -> tuple[Any, ServerClient]:
         from local_cache import LocalCache
