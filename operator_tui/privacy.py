@@ -17,8 +17,6 @@ import time
 import unicodedata
 from collections.abc import Callable
 
-import phonenumbers
-
 REVEAL_SECONDS = 180.0  # long enough to dial and talk; the key hides it sooner
 MAX_MASK = 24
 MAX_DIGITS = 15  # E.164: anything longer is not a phone number
@@ -62,6 +60,8 @@ def _chinese(nsn: str, landline: bool) -> str:
 
 def _foreign(digits: str) -> str:
     """``+CC AREA****1234`` for a number parsed as foreign; mostly masked if it cannot be."""
+    import phonenumbers  # ~30 ms of metadata, only for foreign numbers: not before the first frame
+
     try:
         number = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:
