@@ -212,9 +212,11 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
         who: Authed,
         since_version: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 5000,
+        after_key: Annotated[str, Query(max_length=200, description="next page: the last item's key "
+                                        "(with its version as since_version)")] = "",
     ) -> ReferenceResponse:
         try:
-            version, items, more = reference.since(kind, since_version, limit)
+            version, items, more = reference.since(kind, since_version, limit, after_key)
         except ValueError as exc:
             raise HTTPException(404, str(exc)) from None
         return ReferenceResponse(kind=kind, version=version, items=items, has_more=more)

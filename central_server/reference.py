@@ -62,17 +62,29 @@ class ReferenceStore:
                   version=version)
         return version
 
-    def since(self, kind: str, since_version: int, limit: int) -> tuple[int, list[ReferenceItem], bool]:
-        """Items of *kind* changed after *since_version*: (current version, items, has_more)."""
+    def since(
+        self, kind: str, since_version: int, limit: int, after_key: str = ""
+    ) -> tuple[int, list[ReferenceItem], bool]:
+        """Items of *kind* changed after *since_version*: (current version, items, has_more).
+
+        Pages go by (version, key): one upload gives all its items one version,
+        so the next page of a big upload is asked for with the last item's
+        version and key (*after_key*). The current version is read before the
+        items, so it never claims an item the page could not see.
+        """
         _model(kind)
+        if after_key:
+            where, args = "(version > ? OR (version = ? AND key > ?))", (since_version, since_version, after_key)
+        else:
+            where, args = "version > ?", (since_version,)
         with self.db.transaction(write=False) as tx:
             current = int(tx.scalar(
                 "SELECT COALESCE(MAX(version), 0) AS v FROM reference WHERE kind = ?", (kind,)
             ))
             rows = tx.all(
-                "SELECT key, version, deleted, data FROM reference WHERE kind = ? AND version > ?"
+                f"SELECT key, version, deleted, data FROM reference WHERE kind = ? AND {where}"
                 " ORDER BY version, key LIMIT ?",
-                (kind, since_version, limit + 1),
+                (kind, *args, limit + 1),
             )
         has_more = len(rows) > limit
         items = [

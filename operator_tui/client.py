@@ -276,10 +276,15 @@ class ServerClient:
         return self._request("GET", "/v1/snapshot", SnapshotResponse, params=params,
                              timeout=self.timeout * 3)
 
-    def reference(self, kind: str, since_version: int, limit: int | None = None) -> ReferenceResponse:
+    def reference(
+        self, kind: str, since_version: int, limit: int | None = None, after_key: str = ""
+    ) -> ReferenceResponse:
+        """A page of *kind*'s items after *since_version* (and, within it, after *after_key*)."""
         params: dict[str, Any] = {"since_version": since_version}
         if limit is not None:
             params["limit"] = limit
+        if after_key:
+            params["after_key"] = after_key
         return self._request("GET", f"/v1/reference/{kind}", ReferenceResponse, params=params,
                              timeout=self.timeout * 3)
 

@@ -17,7 +17,6 @@ log = logging.getLogger("operator_tui.sync")
 
 REFERENCE_KINDS = ("departments", "categories", "routing", "kb", "holidays")
 REFERENCE_REFRESH_SECONDS = 300.0
-REFERENCE_PAGE_MAX = 10_000  # the server's largest page of reference items
 
 
 class PullMixin:
@@ -88,31 +87,22 @@ class PullMixin:
                 cache.replace_reference(kind, [i.model_dump() for i in items], version)
 
     @staticmethod
-    def _reference_items(client: ServerClient, kind: str, have: int) -> tuple[list[Any], int | None]:
+    def _reference_items(client: ServerClient, kind: str, have: int) -> tuple[list[Any], int]:
         """Every item of *kind* changed after version *have*, and the version to store.
 
-        The server pages by version only, and one upload gives all its items
-        the same version: a page that ends inside a version is cut back to
-        the version before it and the next page starts there, so no item is
-        skipped. If one version alone overflows a page the items are kept but
-        the version is not stored (None), so the next refresh asks again.
+        The server pages by (version, key): one upload gives all its items the
+        same version, however many (a whole KB), so each next page starts
+        after the last item's version and key and nothing is skipped or
+        fetched twice. The version stored is the one the last page reports.
         """
         items: list[Any] = []
-        since, limit = have, None
+        since, after_key = have, ""
         while True:
-            answer = client.reference(kind, since, limit)
+            answer = client.reference(kind, since, after_key=after_key)
             page = list(answer.items)
+            items += page
             if not answer.has_more or not page:
-                return items + page, answer.version
-            last = page[-1].version
-            whole = [i for i in page if i.version < last]
-            if whole:
-                items += whole
-                since, limit = whole[-1].version, None
-            elif limit is None:
-                limit = REFERENCE_PAGE_MAX  # one version fills the page: ask for the largest page
-            else:  # cannot page past it safely
-                log.warning("sync: reference %r version %s is larger than a page", kind, last)
-                return items + page, None
+                return items, answer.version
+            since, after_key = page[-1].version, page[-1].key
 
     # --- helpers -----------------------------------------------------------
