@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import functools
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import phonenumbers
@@ -85,6 +86,21 @@ def _district(value: str) -> str:
     return value
 
 
+def _moment_or_empty(value: str) -> str:
+    """'' or an ISO 8601 time with its zone (a deadline), kept as sent."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not an ISO 8601 time (e.g. 2026-11-30T18:00:00+08:00)") from None
+    if moment.tzinfo is None:
+        raise ValueError("a time needs its zone (e.g. +08:00)")
+    if not 2000 <= moment.year <= 2100:
+        raise ValueError("a time between the years 2000 and 2100")
+    return value
+
+
 def _text(max_length: int) -> Any:
     return Annotated[
         str, StringConstraints(max_length=max_length), AfterValidator(clean_field)
@@ -97,6 +113,8 @@ Description = _text(DESCRIPTION_MAX)
 Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone_or_empty)]
 CaseNo = Annotated[str, StringConstraints(max_length=24), AfterValidator(_case_no)]
 District = Annotated[str, StringConstraints(max_length=40), AfterValidator(_district)]
+Deadline = Annotated[str, StringConstraints(max_length=40), AfterValidator(_moment_or_empty)]
+DEADLINE_HORIZON = timedelta(days=400)  # the farthest a deadline may lie from its event's time
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 ClientId = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Language = Annotated[str, StringConstraints(min_length=2, max_length=16, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
@@ -151,11 +169,11 @@ class CategorizedPayload(Strict):
 class DispatchedPayload(Strict):
     department: Code
     co_departments: list[Code] = Field(default_factory=list, max_length=10)
-    deadline: Annotated[str, StringConstraints(max_length=40)] = ""
+    deadline: Deadline = ""
     note: LongText = ""
     # The server fills the deadlines a seat leaves empty (operator_tui.workdays).
-    sign_deadline: Annotated[str, StringConstraints(max_length=40)] = ""
-    feedback_deadline: Annotated[str, StringConstraints(max_length=40)] = ""
+    sign_deadline: Deadline = ""
+    feedback_deadline: Deadline = ""
 
 
 class SignedPayload(Strict):
@@ -177,7 +195,7 @@ class ExtendedPayload(Strict):
     action: ExtensionAction
     hours: Annotated[int, Field(ge=1, le=24 * 90)] = 24
     reason: LongText = ""
-    new_deadline: Annotated[str, StringConstraints(max_length=40)] = ""
+    new_deadline: Deadline = ""
 
 
 class ResolvedPayload(Strict):
@@ -195,9 +213,9 @@ class CallbackPayload(Strict):
 class ReopenedPayload(Strict):
     mode: ReopenMode
     reason: LongText = ""
-    deadline: Annotated[str, StringConstraints(max_length=40)] = ""  # rework: the new deadline
-    sign_deadline: Annotated[str, StringConstraints(max_length=40)] = ""  # rework: filled by the server
-    feedback_deadline: Annotated[str, StringConstraints(max_length=40)] = ""
+    deadline: Deadline = ""  # rework: the new deadline
+    sign_deadline: Deadline = ""  # rework: filled by the server
+    feedback_deadline: Deadline = ""
 
 
 class MergedPayload(Strict):
@@ -251,6 +269,12 @@ class EventIn(Strict):
         except ValidationError as exc:
             raise ValueError(f"invalid payload for '{self.type}': {_brief(exc)}") from None
         self.payload = checked.model_dump(mode="json")
+        for name, value in self.payload.items():
+            if name.endswith("deadline") and value:
+                moment = datetime.fromisoformat(value)
+                if abs(moment - self.client_time) > DEADLINE_HORIZON:  # past is possible: granted late
+                    raise ValueError(f"invalid payload for '{self.type}': {name} {value} is more than "
+                                     f"{DEADLINE_HORIZON.days} days from the event's time")
         return self
 
 

@@ -10,6 +10,8 @@ state and in the change feed (the hotline's, and each department's):
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 pytest.register_assert_rewrite("tests.server_helpers")  # before the import below
@@ -176,7 +178,11 @@ def test_an_extension_needs_a_supervisors_approval(server) -> None:
     water.apply(signed(case_no))
     before = op.case(case_no)
     sup.reject(extension(case_no, "approve"), "no extension is pending")
-    water.apply(extension(case_no, "request", hours=48, reason="需协调施工单位", new_deadline="2099-01-01T00:00:00Z"))
+    absurd = water.http.post("/v1/events", json={"events": [
+        extension(case_no, "request", hours=48, new_deadline="2099-01-01T00:00:00Z")]})
+    assert absurd.status_code == 422 and "more than 400 days from" in absurd.text  # nobody means that
+    wished = clock.iso(clock.now() + timedelta(days=300))
+    water.apply(extension(case_no, "request", hours=48, reason="需协调施工单位", new_deadline=wished))
     asked = op.case(case_no)
     assert asked["extension_pending_hours"] == 48
     assert asked["deadline"] == before["deadline"]  # asking moves nothing
