@@ -580,12 +580,29 @@ class _CaseFactory:
         self.dispatch(c, op, r.uniform(900, 6 * 3600), department=department, co=co)
         self.department(c)
 
+    def reveal_phone(self, c: _Case, actor: Actor, after: float) -> float:
+        """Before dialling, the callback operator shows the caller's full number
+        (an audited event 90 s before the call); the seconds left until the call.
+        Draws nothing from the generator, so the rest of the data stays as it was."""
+        t = c.t + timedelta(seconds=after - 90)
+        t = t.replace(microsecond=t.microsecond // 1000 * 1000)
+        if not c.payload.get("phone") or t >= self.now:
+            return after
+        c.events.append(DemoEvent(actor=actor, server_time=t, event={
+            "event_id": self.next_id(), "case_no": c.case_no, "type": "phone_revealed",
+            "base_version": c.version, "client_time": t.astimezone(BEIJING).isoformat(timespec="milliseconds"),
+            "payload": {},
+        }))
+        c.version += 1
+        c.t = t
+        return 90.0
+
     def callback(self, c: _Case) -> None:
         r = self.rng
         if c.plan == "resolved":
             raise _Stop
         op = r.choice(self.ops)
-        after = r.uniform(2 * 3600, 30 * 3600)
+        after = self.reveal_phone(c, op, r.uniform(2 * 3600, 30 * 3600))
         for _ in range(2):
             if r.random() >= 0.15:
                 break
