@@ -104,6 +104,12 @@ class Seat:
                                           window_days=self._window_days)
             return self._engine
 
+    @engine.setter
+    def engine(self, engine: SyncEngine) -> None:
+        """Use *engine* instead (a tool or a test tuning its timing), before it starts."""
+        with self._engine_lock:
+            self._engine = engine
+
     @property
     def logged_in(self) -> bool:
         """True when a token is stored (it may have expired: sync will say)."""
