@@ -127,7 +127,7 @@ def scenario(ctx: Context, backend: str, workers: int, n_seats: int, times: dict
         head = _head(url, seats[0]["token"])
         poll_t0 = time.perf_counter()
         pollers = LoadProcess(ctx, "pollers", {"mode": "pollers", "url": url, "tokens": [s["token"] for s in seats],
-                                               "wait": 20, "cursor": encode_cursor(head),
+                                               "wait": times["poll_wait"], "cursor": encode_cursor(head),
                                                "ramp_seconds": times["ramp"]})
         try:
             pollers.wait_ready(timeout=180)
@@ -202,11 +202,12 @@ def _head(url: str, token: str) -> int:
 def run(ctx: Context) -> list[Row]:
     if ctx.quick:
         n_seats = 20
-        times = {"throughput": 1, "alone": 1, "ramp": 0.2, "idle": 0.5, "peak": 2, "ten": 1}
+        # short long polls: stopping the pollers waits for the open ones to answer
+        times = {"throughput": 1, "alone": 1, "ramp": 0.2, "idle": 0.5, "peak": 2, "ten": 1, "poll_wait": 2}
         stacks = [("sqlite", 1), ("postgresql", 2)]
     else:
         n_seats = 700
-        times = {"throughput": 10, "alone": 15, "ramp": 5, "idle": 5, "peak": 60, "ten": 30}
+        times = {"throughput": 10, "alone": 15, "ramp": 5, "idle": 5, "peak": 60, "ten": 30, "poll_wait": 20}
         stacks = [("sqlite", 1), ("postgresql", 2), ("postgresql", 4)]
     if os.environ.get("BENCH_CENTRE_STACKS"):  # e.g. "sqlite:1,postgresql:3"
         stacks = [(s.split(":")[0], int(s.split(":")[1])) for s in os.environ["BENCH_CENTRE_STACKS"].split(",")]
