@@ -7,7 +7,6 @@ stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Optional
 
 import typer
@@ -234,25 +233,8 @@ def demo(
 
 
 def main() -> None:
-    """Console entry point: run the app, turning known errors into one line."""
-    from .config import ConfigError
+    """The typer CLI, turning known errors into one line (``operator-tui``
+    itself starts in launch.main, which opens the app without typer)."""
+    from .launch import report_errors
 
-    try:
-        app()
-    except (CliError, ConfigError, OSError) as exc:
-        _fail(exc)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:
-        # Imported only now, so that --help stays light.
-        from central_server.db import DatabaseError
-        from local_cache.errors import CacheError
-
-        if isinstance(exc, (DatabaseError, CacheError)):
-            _fail(exc)
-        raise
-
-
-def _fail(exc: BaseException) -> None:
-    typer.echo(f"operator-tui: error: {exc}", err=True)
-    sys.exit(1)
+    report_errors(app, also=(CliError,))

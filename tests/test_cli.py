@@ -77,6 +77,40 @@ def test_help_imports_nothing_heavy(env, args) -> None:
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
+@pytest.mark.parametrize("args, server", [
+    (["run"], None), (["run", "--server", "http://a:1"], "http://a:1"), (["run", "-s", "http://a:1"], "http://a:1"),
+    (["run", "--server=http://a:1"], "http://a:1"),
+])
+def test_a_plain_run_skips_typer(args, server) -> None:
+    from operator_tui.launch import direct_run
+
+    assert direct_run(args) == (server,)
+
+
+@pytest.mark.parametrize("args", [
+    [], ["--help"], ["run", "--help"], ["run", "--server"], ["run", "--server="], ["run", "-s", "--help"],
+    ["run", "--sever", "x"], ["run", "x"], ["serve"], ["run", "-s", "a", "b"],
+])
+def test_anything_else_goes_to_typer(args) -> None:
+    from operator_tui.launch import direct_run
+
+    assert direct_run(args) is None
+
+
+def test_run_opens_the_app_without_typer_or_pydantic(env, tmp_path) -> None:
+    """``operator-tui run`` is what every operator waits for at the start of a
+    shift: it must not load typer (which loads pydantic). Its errors are the
+    same one line as the other commands'."""
+    Path(env["OPERATOR_TUI_CONFIG"]).write_text("this is = = not toml")
+    done = subprocess.run([sys.executable, "-c", IMPORTS_AFTER, "run", "-s", "http://127.0.0.1:9"],
+                          capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=60)
+    errors, modules = done.stderr.split("MODULES", 1)
+    assert errors.strip().startswith("operator-tui: error: cannot read config"), errors
+    assert not {"typer", "click", "pydantic"} & set(modules.split())
+    assert "cannot read config" in fails(env, "run")
+    assert "--server" in ok(env, "run", "--help")
+
+
 def test_help_lists_the_commands(env) -> None:
     out = ok(env, "--help")
     for command in ("serve", "migrate", "seed", "users", "demo", "version"):
