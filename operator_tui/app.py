@@ -116,10 +116,17 @@ class OperatorApp(LogoutActions, App[None]):
             self.push_screen(LoginScreen(self.seat), self._after_first_login)
 
     def on_ready(self) -> None:
-        """The first frame is on screen: now load and start the sync engine
-        (httpx, the wire models, two threads) in a worker thread."""
+        """Once the first screen has been painted, load and start the sync
+        engine (httpx, the wire models, two threads) in a worker thread.
+
+        Ready comes after the first layout, which may be the empty default
+        screen's: a worker started now imported httpx while the login or home
+        screen was still being painted, and held the GIL from it."""
         if self.start_sync:
-            self.run_worker(self._start_sync, thread=True, name="start-sync", group="start-sync")
+            self.call_after_refresh(self._start_sync_worker)
+
+    def _start_sync_worker(self) -> None:
+        self.run_worker(self._start_sync, thread=True, name="start-sync", group="start-sync")
 
     def _start_sync(self) -> None:
         self.seat.start()
