@@ -142,16 +142,20 @@ class HomeScreen(LiveList, Screen):
     @work(thread=True, exclusive=True, group="home-load")
     def _load(self, operator_id: str, language: str) -> None:
         lists = wl.load_worklists(self.seat.cache, operator_id, language, self.names)
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_lists, lists)
-
-    def _show_lists(self, lists: wl.WorkLists) -> None:
-        self.names = lists.names
+        # The rows are built here too: formatting times loads Babel's locale
+        # data on first use (~45 ms), which must not hold up the first frame.
         n = lists.names
-        self._fill("today", [(c["case_no"], case_row(c, n, today=True)) for c in lists.today],
-                   {c["case_no"]: c for c in lists.today})
-        self._fill("drafts", [(d["draft_id"], draft_row(d)) for d in lists.drafts],
-                   {d["draft_id"]: d for d in lists.drafts})
+        rows = {"today": [(c["case_no"], case_row(c, n, today=True)) for c in lists.today],
+                "drafts": [(d["draft_id"], draft_row(d)) for d in lists.drafts],
+                "pending": [(e["event_id"], pending_row(e, n)) for e in lists.pending],
+                "problems": [(p["event_id"], problem_row(p)) for p in lists.problems]}
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_lists, lists, rows)
+
+    def _show_lists(self, lists: wl.WorkLists, rows: dict[str, list[Row]]) -> None:
+        self.names = lists.names
+        self._fill("today", rows["today"], {c["case_no"]: c for c in lists.today})
+        self._fill("drafts", rows["drafts"], {d["draft_id"]: d for d in lists.drafts})
         held = ""
         if lists.held:
             held = inert(ngettext(
@@ -159,11 +163,10 @@ class HomeScreen(LiveList, Screen):
                 "it is sent once that is settled.",
                 "{n} more changes wait behind a problem of the same case (see Problems): "
                 "they are sent once it is settled.", lists.held).format(n=lists.held))
-        self._fill("pending", [(e["event_id"], pending_row(e, n)) for e in lists.pending],
-                   {e["event_id"]: e for e in lists.pending}, note=held)
+        self._fill("pending", rows["pending"], {e["event_id"]: e for e in lists.pending}, note=held)
         self.held = lists.held
-        self._fill("problems", [(p["event_id"], problem_row(p)) for p in lists.problems],
-                   {p["event_id"]: p for p in lists.problems}, note=self._problem_note())
+        self._fill("problems", rows["problems"], {p["event_id"]: p for p in lists.problems},
+                   note=self._problem_note())
         self.loaded = True
 
     def _fill(self, tab: str, rows: list[Row], data: dict[str, dict[str, Any]], *,
