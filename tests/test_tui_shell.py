@@ -410,3 +410,34 @@ async def test_global_keys_open_case_form_and_knowledge_base(seat: Seat) -> None
         await pilot.press("f3")
         await wait_idle(pilot)
         assert type(app.screen).__name__ == "KbLookupScreen"
+
+
+async def test_home_lists_refresh_only_while_seen(seat: Seat) -> None:
+    """Under the full-screen case form the home lists do not reload (their
+    repaints landed on the operator's keystrokes); under a translucent modal
+    (F1 help) they do, and they reload at once when the form closes."""
+    from screens.case_form import CaseFormScreen
+    from screens.live_list import visible
+
+    app = OperatorApp(seat, language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_idle(pilot)
+        home = app.screen
+        assert isinstance(home, HomeScreen) and visible(home)
+        reloads: list[int] = []
+        home.reload = lambda: reloads.append(1)  # type: ignore[method-assign]
+        await pilot.press("ctrl+n")
+        await wait_idle(pilot)
+        assert isinstance(app.screen, CaseFormScreen)
+        assert home.is_current  # Textual's own answer, which is why visible() exists
+        assert not visible(home)
+        home._tick()
+        assert reloads == []
+        await pilot.press("escape")
+        await wait_idle(pilot)
+        assert app.screen is home and len(reloads) == 1  # back in view: read again
+        await pilot.press("f1")
+        await wait_idle(pilot)
+        assert isinstance(app.screen, HelpScreen) and visible(home)
+        home._tick()
+        assert len(reloads) == 2
