@@ -435,9 +435,10 @@ async def test_home_lists_refresh_only_while_seen(seat: Seat) -> None:
         assert reloads == []
         await pilot.press("escape")
         await wait_idle(pilot)
-        assert app.screen is home and len(reloads) == 1  # back in view: read again
+        assert app.screen is home and len(reloads) >= 1  # back in view: read again (the 2 s timer may add one)
         await pilot.press("f1")
         await wait_idle(pilot)
         assert isinstance(app.screen, HelpScreen) and visible(home)
+        before = len(reloads)
         home._tick()
-        assert len(reloads) == 2
+        assert len(reloads) == before + 1
