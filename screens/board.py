@@ -36,6 +36,7 @@ from operator_tui.i18n import N_, _, ngettext
 from . import worklists as wl
 from .board_rows import BoardRow, BoardTable, board_tables, hourly_counts
 from .inert import inert_line
+from .live_list import visible
 from .status_bar import StatusBar
 from .translated import LocalizedFooter
 
@@ -233,7 +234,7 @@ class BoardScreen(Screen):
     # --- asking the server ---------------------------------------------------------------
 
     def _tick(self) -> None:
-        if self.is_current and not self._in_flight:
+        if visible(self) and not self._in_flight:  # not while a drill-down list covers it
             self.refresh_board()
 
     def on_screen_resume(self) -> None:

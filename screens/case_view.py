@@ -32,6 +32,7 @@ from operator_tui.privacy import phone_for
 from . import vocab
 from . import worklists as wl
 from .inert import cell, inert, inert_line
+from .live_list import visible
 from .merged_callers import MergedCallers
 from .phone_reveal import PhoneReveal, reveal_binding
 from .rows import STATUS_STYLE
@@ -226,8 +227,9 @@ class CaseViewScreen(PhoneReveal, Screen):
         if self.history_note:
             self.history_note = self._note_message
         self.load()
+
     def _tick(self) -> None:
-        if self.is_current:
+        if visible(self):  # not under a full-screen form or list (Screen.is_current would say so)
             self.load()
 
     def load(self) -> None:

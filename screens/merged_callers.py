@@ -22,9 +22,9 @@ from operator_tui.i18n import _, ngettext
 from operator_tui.privacy import phone_for
 
 from . import vocab
-
 from . import worklists as wl
 from .inert import inert_line
+from .live_list import visible
 
 REFRESH_SECONDS = 3.0
 
@@ -73,7 +73,7 @@ class MergedCallers(Static):
         self.set_interval(REFRESH_SECONDS, self._tick)
 
     def _tick(self) -> None:
-        if self.screen.is_current:
+        if visible(self.screen):
             self.load()
 
     @work(thread=True, exclusive=True, group="merged-callers", exit_on_error=False)
