@@ -2,8 +2,9 @@
 tiny app to mount one screen, and a fixed, server-less seat for snapshots.
 
 Fixtures (import them into a test module to use them):
-    seeded_db   module    a demo database seeded once (200 cases)
-    server      function  an EmbeddedServer on a copy of it
+    seeded_db   module    a demo database seeded once (200 cases; a module may
+                          define its own with seed_demo_db for another size)
+    server      function  an EmbeddedServer on a copy of the module's seeded_db
     seat        function  Seat logged in as op1, synced once (threads not started)
 """
 
@@ -29,11 +30,16 @@ from operator_tui.seat import Seat, SeatPaths
 SIZE = (120, 40)
 
 
+def seed_demo_db(tmp_path_factory: pytest.TempPathFactory, n_cases: int) -> Path:
+    """A demo central database with *n_cases* cases, in a folder of its own."""
+    path = tmp_path_factory.mktemp("seeded") / "central.db"
+    seed_demo(f"sqlite:///{path}", n_cases=n_cases)
+    return path
+
+
 @pytest.fixture(scope="module")
 def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("seeded") / "central.db"
-    seed_demo(f"sqlite:///{path}", n_cases=200)
-    return path
+    return seed_demo_db(tmp_path_factory, 200)
 
 
 def copy_db(seeded: Path, folder: Path) -> Path:
@@ -46,6 +52,7 @@ def copy_db(seeded: Path, folder: Path) -> Path:
 
 @pytest.fixture
 def server(seeded_db: Path, tmp_path: Path) -> Iterator[EmbeddedServer]:
+    """A server of our own on a copy of the seeded database."""
     srv = EmbeddedServer(f"sqlite:///{copy_db(seeded_db, tmp_path)}").start()
     yield srv
     srv.stop()

@@ -21,7 +21,6 @@ import pytest
 from textual.widgets import DataTable
 
 from central_server.demo_data import DEMO_PASSWORD
-from central_server.seed import seed_demo
 from operator_tui import clock, i18n
 from operator_tui.app import OperatorApp
 from operator_tui.embedded_server import EmbeddedServer
@@ -30,23 +29,14 @@ from screens.board import BoardScreen, BoardTableWidget, centre_time
 from screens.board_cases import BoardCasesScreen
 from screens.case_view import CaseViewScreen
 from screens.home import HomeScreen
-from tests.intake_support import ScreenApp, copy_db
+from tests.intake_support import ScreenApp, seed_demo_db, server  # noqa: F401 - fixtures
 
 SIZE = (120, 40)
 
 
 @pytest.fixture(scope="module")
 def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("seeded") / "central.db"
-    seed_demo(f"sqlite:///{path}", n_cases=300)
-    return path
-
-
-@pytest.fixture
-def server(seeded_db: Path, tmp_path: Path) -> Iterator[EmbeddedServer]:
-    srv = EmbeddedServer(f"sqlite:///{copy_db(seeded_db, tmp_path)}").start()
-    yield srv
-    srv.stop()
+    return seed_demo_db(tmp_path_factory, 300)
 
 
 def login(url: str, folder: Path, user: str, *, sync: bool = True) -> Seat:

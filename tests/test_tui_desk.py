@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from central_server.demo_data import DEMO_PASSWORD
-from central_server.seed import seed_demo
 from operator_tui import clock
 from operator_tui.app import OperatorApp
 from operator_tui.domain import EventType
@@ -32,25 +31,10 @@ from screens.department_desk import DeskCaseScreen, DeskScreen
 from screens.extensions import ExtensionsScreen
 from screens.help import HelpScreen
 from screens.home import HomeScreen
-from tests.intake_support import copy_db
+from tests.intake_support import seeded_db, server  # noqa: F401 - fixtures
 
 SIZE = (120, 40)
 DISTRICT = "chaoyang"
-
-
-@pytest.fixture(scope="module")
-def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("seeded") / "central.db"
-    seed_demo(f"sqlite:///{path}", n_cases=200)
-    return path
-
-
-@pytest.fixture
-def server(seeded_db: Path, tmp_path: Path) -> Iterator[EmbeddedServer]:
-    """A server of our own on a copy of the seeded database."""
-    srv = EmbeddedServer(f"sqlite:///{copy_db(seeded_db, tmp_path)}").start()
-    yield srv
-    srv.stop()
 
 
 class Seats:

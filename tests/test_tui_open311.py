@@ -24,7 +24,6 @@ import pytest
 from typer.testing import CliRunner
 
 from central_server.demo_data import DEMO_PASSWORD
-from central_server.seed import seed_demo
 from operator_tui import clock
 from operator_tui.apikeys_cli import apikeys_app
 from operator_tui.app import OperatorApp
@@ -36,7 +35,7 @@ from screens.department_desk import DeskScreen
 from screens.dispatch import DispatchScreen
 from screens.dispatch_queue import DispatchQueueScreen
 from screens.home import HomeScreen
-from tests.intake_support import copy_db
+from tests.intake_support import seed_demo_db, server  # noqa: F401 - fixtures
 
 SIZE = (120, 40)
 BASE = "/open311/v2"
@@ -46,16 +45,7 @@ HOSTILE = "[b]井盖[/b] [@click=app.quit]x[/] \x1b]8;;http://evil\x1b\\link\x1b
 
 @pytest.fixture(scope="module")
 def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("seeded-open311") / "central.db"
-    seed_demo(f"sqlite:///{path}", n_cases=40)
-    return path
-
-
-@pytest.fixture
-def server(seeded_db: Path, tmp_path: Path) -> Iterator[EmbeddedServer]:
-    srv = EmbeddedServer(f"sqlite:///{copy_db(seeded_db, tmp_path)}").start()
-    yield srv
-    srv.stop()
+    return seed_demo_db(tmp_path_factory, 40)
 
 
 @pytest.fixture

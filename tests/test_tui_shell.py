@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from central_server.demo_data import DEMO_PASSWORD
-from central_server.seed import seed_demo
 from operator_tui import clock
 from operator_tui.case_numbers import make_case_no
 from operator_tui.app import OperatorApp
@@ -31,27 +30,11 @@ from screens.help import HelpScreen
 from screens.home import HomeScreen
 from screens.login import UNREACHABLE, LoginScreen
 from screens.status_bar import StatusBar
-from tests.intake_support import copy_db
+from tests.intake_support import seeded_db, server  # noqa: F401 - fixtures
 
 INJECTION = "[bold]x[/bold] [@click=app.quit]click me[/] \x1b[31mred\x1b[0m \u202eevil"
 INJECTION_SHOWN = "[bold]x[/bold] [@click=app.quit]click me[/] [31mred[0m evil"
 SIZE = (120, 40)
-
-
-@pytest.fixture(scope="module")
-def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("seeded")
-    path = folder / "central.db"
-    seed_demo(f"sqlite:///{path}", n_cases=200)
-    return path
-
-
-@pytest.fixture
-def server(seeded_db: Path, tmp_path: Path) -> Iterator[EmbeddedServer]:
-    """A server of our own on a copy of the seeded database."""
-    srv = EmbeddedServer(f"sqlite:///{copy_db(seeded_db, tmp_path)}").start()
-    yield srv
-    srv.stop()
 
 
 def make_seat(url: str, folder: Path) -> Seat:
