@@ -26,7 +26,7 @@ from pathlib import Path
 from .common import Context, Row, fmt, machine
 
 # The order of the table; modules not listed here follow in name order.
-ORDER = ["outbox", "pull", "centre", "category", "search", "memory", "tui"]
+ORDER = ["outbox", "pull", "centre", "category", "search", "memory", "tui", "typist"]
 
 
 def available() -> dict[str, object]:

@@ -85,6 +85,19 @@ def type_keys(term: PtyProgram, keys: list[str], cadence: float = 0.1) -> list[f
     return out
 
 
+def log_in(term: PtyProgram, home_text: list[bytes], settle_timeout: float = 30.0) -> None:
+    """Log in as op1 on the login screen; back when the home screen is painted
+    and quiet (its cursor blinks: in practice after *settle_timeout*)."""
+    term.wait_for(LOGIN_TEXT, 120)
+    term.settle()
+    term.write(b"op1\r")
+    time.sleep(0.3)
+    mark = term.mark
+    term.write(b"demo1234\r")
+    term.wait_for(home_text, 120, mark)
+    term.settle(0.5, settle_timeout)
+
+
 def app_env(ctx: Context, data: Path) -> dict[str, str]:
     return {"OPERATOR_TUI_CONFIG": str(ctx.path("tui/no-config.toml")), "OPERATOR_TUI_DATA_DIR": str(data),
             "OPERATOR_TUI_NO_KEYRING": "1", "OPERATOR_TUI_LANGUAGE": LANGUAGE, **bytecode_env(ctx)}
@@ -126,14 +139,7 @@ def run(ctx: Context) -> list[Row]:
         ctx.log(f"app: log in, open the case form, type {n_keys} characters ({cache_note})")
         term = PtyProgram(app, env=app_env(ctx, data), cwd=str(REPO))
         try:
-            term.wait_for(LOGIN_TEXT, 120)
-            term.settle()
-            term.write(b"op1\r")
-            time.sleep(0.3)
-            mark = term.mark
-            term.write(b"demo1234\r")
-            term.wait_for(home_text, 120, mark)
-            term.settle(0.5, 30)
+            log_in(term, home_text)
             mark = term.mark
             term.write(b"\x0e")  # ctrl+n: new case
             term.wait_for(form_text, 60, mark)

@@ -20,7 +20,7 @@ def _run(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
 def test_list_and_only_one() -> None:
     listed = _run("--list", timeout=60)
     assert listed.returncode == 0, listed.stderr[-2000:]
-    for name in ("outbox", "pull", "centre", "category", "search", "memory", "tui"):
+    for name in ("outbox", "pull", "centre", "category", "search", "memory", "tui", "typist"):
         assert name in listed.stdout
     one = _run("--quick", "--quiet", "--only", "category", timeout=300)
     assert one.returncode == 0, one.stderr[-3000:]
@@ -43,4 +43,5 @@ def test_quick_run_prints_the_table() -> None:
                 "caller history per keystroke", "seat process RSS"):
         assert row in out, row
     assert "ready-to-type" in out or "not measured yet" in out
+    assert "keystrokes, standard dispatched case" in out
     assert "CRASHED" not in out
