@@ -19,7 +19,7 @@ import contextlib
 import json
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,12 @@ class LocalCache(CasesMixin, OutboxMixin, SearchMixin, ReferenceMixin):
     @property
     def schema_version(self) -> int:
         return self._schema_version
+
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read query on this thread's connection (the list
+        screens' own queries; without sqlite_utils, whose click and pluggy
+        imports held up the first frame)."""
+        return self._conn().execute(sql, params).fetchall()
 
     @property
     def db(self) -> Any:

@@ -152,9 +152,9 @@ def extended(case: dict[str, Any], hours: int, calendar: workdays.Calendar | Non
 def cached_cases(cache: Any, where: str, args: tuple, order: str = "", limit: int = LIST_LIMIT) -> list[dict[str, Any]]:
     """The cached cases matching the SQL *where* (with *args*), in *order*, at
     most *limit*: each case's state with ``local`` and ``server_version``."""
-    rows = cache.db.execute(
+    rows = cache.read(
         f"SELECT state, local, server_version FROM cases WHERE {where} {order} LIMIT ?", (*args, limit)
-    ).fetchall()
+    )
     return [{**json.loads(s), "local": bool(lo), "server_version": sv} for s, lo, sv in rows]
 
 
@@ -179,13 +179,13 @@ def _events_by_case(cache: Any, case_nos: list[str]) -> dict[str, list[tuple[str
     out: dict[str, list[tuple[str, dict[str, Any]]]] = {n: [] for n in case_nos}
     for start in range(0, len(case_nos), 500):
         chunk = case_nos[start:start + 500]
-        rows = cache.db.execute(
+        rows = cache.read(
             "SELECT e.case_no, e.type, e.payload FROM events e LEFT JOIN outbox o ON o.event_id = e.event_id "
             f"WHERE e.case_no IN ({', '.join('?' * len(chunk))}) "
             "AND e.type IN ('resolved', 'callback', 'reopened', 'extended') "
             "ORDER BY e.seq IS NULL, e.seq, o.id, e.rowid",
             chunk,
-        ).fetchall()
+        )
         for case_no, kind, payload in rows:
             out[case_no].append((kind, json.loads(payload)))
     return out

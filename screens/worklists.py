@@ -137,11 +137,11 @@ def my_cases_today(cache: Any, operator_id: str, limit: int = MY_CASES_LIMIT) ->
     if not operator_id or not seat_no:
         return []
     prefix = f"{local_now():%y%m%d}-{int(seat_no):03d}-"
-    rows = cache.db.execute(
+    rows = cache.read(
         "SELECT state, local, server_version FROM cases WHERE case_no >= ? AND case_no < ? "
         "ORDER BY case_no DESC LIMIT ?",
         (prefix, prefix[:-1] + ".", limit * 2),  # "." sorts right after "-"
-    ).fetchall()
+    )
     out = []
     for state_json, local, server_version in rows:
         state = json.loads(state_json)
