@@ -25,6 +25,7 @@ import re
 import unicodedata
 from operator import add as _add
 from dataclasses import dataclass
+from functools import cache
 
 SEGMENTER_VERSION = 1
 
@@ -35,8 +36,19 @@ _CJK = (
     "\uac00-\ud7af\u1100-\u11ff\u3130-\u318f"  # Hangul
     "\U00020000-\U0003134f"  # Han extensions B..H
 )
-_RUNS = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
-_CJK_CHAR = re.compile(f"[{_CJK}]")
+
+
+@cache
+def _runs_re() -> re.Pattern[str]:
+    """CJK runs and other word runs; compiled on first use (~6 ms, which
+    held up the app's first frame when done at import)."""
+    return re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+
+
+@cache
+def _cjk_char_re() -> re.Pattern[str]:
+    return re.compile(f"[{_CJK}]")
+
 
 # Characters kept from a query for a plain-digits check (case and phone numbers).
 DIGIT_SEPARATORS = re.compile(r"[\s\-()./]+")
@@ -48,14 +60,14 @@ def normalize(text: str) -> str:
 
 
 def is_cjk(ch: str) -> bool:
-    return bool(_CJK_CHAR.match(ch))
+    return bool(_cjk_char_re().match(ch))
 
 
 def runs(text: str) -> list[tuple[str, bool]]:
     """(run, is_cjk) pairs of the normalized *text*, separators dropped."""
     return [
         (m.group(1), True) if m.group(1) else (m.group(2), False)
-        for m in _RUNS.finditer(normalize(text))
+        for m in _runs_re().finditer(normalize(text))
     ]
 
 
@@ -65,7 +77,7 @@ def index_text(*parts: str | None) -> str:
     for part in parts:
         if not part:
             continue
-        for m in _RUNS.finditer(normalize(part)):
+        for m in _runs_re().finditer(normalize(part)):
             run = m.group(1)
             if run and len(run) > 1:
                 out.append(" ".join(map(_add, run[:-1], run[1:])))  # the bigrams
