@@ -19,6 +19,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.lazy import Lazy
+from textual.message import Message
 from textual.widgets import DataTable, Input, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -26,6 +27,7 @@ from operator_tui.i18n import N_, _, current_language, ngettext
 from operator_tui.text import clean
 
 from . import worklists as wl
+from .after_paint import AfterPaint
 from .live_list import LiveList
 from .inert import inert
 from .rows import case_row, draft_row, pending_row, problem_detail, problem_row
@@ -51,6 +53,16 @@ COLUMNS = {
     "problems": (N_("Case no"), N_("Change"), N_("State"), N_("Reason"), N_("Fields")),
 }
 SEARCH_PLACEHOLDER = N_("Search: case no, phone or text (Ctrl+F)")
+
+
+class WorkLists(TabbedContent):
+    """The home screen's tabs; says when it is mounted (it comes after the first frame)."""
+
+    class Ready(Message):
+        """The tabs and the first table are mounted."""
+
+    def on_mount(self) -> None:
+        self.post_message(self.Ready())
 
 
 class HomeScreen(LiveList, Screen):
@@ -87,6 +99,8 @@ class HomeScreen(LiveList, Screen):
         self.panes = {tab: WorkPane(tab, COLUMNS[tab], EMPTY[tab], note=tab in ("pending", "problems"))
                       for tab in TABS}
         self._tab_keys: dict[str, str] | None = None
+        self.lists_ready = False  # the tabs are mounted (just after the first frame)
+        self._early_tab = ""  # an F5-F8 pressed before that
 
     # --- layout -----------------------------------------------------------------
 
@@ -94,18 +108,23 @@ class HomeScreen(LiveList, Screen):
         with Horizontal(id="home-top"):
             yield Tr(N_("Work list"), style="bold", id="home-title")
             yield Input(placeholder=_(SEARCH_PLACEHOLDER), id="search")
-        with TabbedContent(id="lists", initial="today"):
+        # The lists come just after the first frame: the tabs and tables cost
+        # Textual ~100 ms of CSS and layout, and the operator can type in the
+        # search box meanwhile (a query typed that soon is run once they are in).
+        with AfterPaint(WorkLists(id="lists", initial="today")):
             for tab in TABS:
                 with TabPane(_(TITLES[tab]), id=tab):
                     pane = self.panes[tab]
-                    yield pane if tab == "today" else Lazy(pane)  # hidden tabs after the first paint
+                    yield pane if tab == "today" else Lazy(pane)  # hidden tabs a frame later
         yield StatusBar()
-        yield LocalizedFooter(compact=True)
+        yield AfterPaint(LocalizedFooter(compact=True), height="1", dock="bottom")
 
     def language_changed(self) -> None:
         """Titles, hints and names in the new language (the search text stays)."""
         self.query_one("#search", Input).placeholder = _(SEARCH_PLACEHOLDER)
         self._tab_keys = None
+        if not self.lists_ready:
+            return  # the tabs are labelled in the new language as they come
         tabs = self.query_one(TabbedContent)
         for tab in TABS:
             count = len(self.rows[tab])
@@ -116,11 +135,20 @@ class HomeScreen(LiveList, Screen):
         query = self.query_one("#search", Input).value.strip()
         if query:
             self._search(query)
-    def on_mount(self) -> None:
+
+    @on(WorkLists.Ready)
+    def _lists_ready(self) -> None:
+        self.lists_ready = True
         for tab in TABS:
             self.query_one(TabbedContent).get_tab(tab).label = self._tab_label(tab, None)
         self.start_refreshing()
         self.reload()
+        if self._early_tab:
+            self.action_show_list(self._early_tab)
+        early_query = self.query_one("#search", Input).value
+        if early_query.strip():
+            self._query_changed(early_query)
+        self.refresh_bindings()
 
     def table(self, tab: str) -> WorkTable:
         return self.panes[tab].table
@@ -202,7 +230,12 @@ class HomeScreen(LiveList, Screen):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        query = event.value.strip()
+        self._query_changed(event.value)
+
+    def _query_changed(self, value: str) -> None:
+        if not self.lists_ready:
+            return  # run once the lists are in
+        query = value.strip()
         tabs = self.query_one(TabbedContent)
         if query:
             if tabs.active != "search":
@@ -237,7 +270,7 @@ class HomeScreen(LiveList, Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("keep_mine", "take_theirs"):
-            return self.is_mounted and self.active_tab == "problems" and self.selected_key("problems") is not None
+            return self.lists_ready and self.active_tab == "problems" and self.selected_key("problems") is not None
         return True
 
     def action_focus_search(self) -> None:
@@ -246,11 +279,16 @@ class HomeScreen(LiveList, Screen):
 
     def action_show_list(self, tab: str) -> None:
         """Show one of the work lists."""
+        if not self.lists_ready:
+            self._early_tab = tab
+            return
         self.query_one(TabbedContent).active = tab
         self.action_focus_list()
 
     def action_focus_list(self) -> None:
         """Move into the list shown."""
+        if not self.lists_ready:
+            return
         self.panes[self.active_tab].focus_table()
 
     @on(TabbedContent.TabActivated)

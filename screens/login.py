@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Static
 from operator_tui.i18n import LANGUAGE_NAMES, N_, _, current_language, other_language
 
 from .inert import inert
+from .after_paint import AfterPaint
 from .status_bar import StatusBar
 from .translated import LocalizedFooter, Tr
 
@@ -91,7 +92,7 @@ class LoginScreen(ModalScreen[Any]):
             yield Button(_("Log in"), id="login-button", variant="primary")
             yield Static(self._server_line(), id="login-server")
         yield StatusBar()
-        yield LocalizedFooter(compact=True)
+        yield AfterPaint(LocalizedFooter(compact=True), height="1", dock="bottom")  # not needed to start typing
 
     def _server_line(self) -> Content:
         return Content.assemble(

@@ -188,6 +188,38 @@ async def test_home_lists_search_and_case_view(seat: Seat) -> None:
         assert home.active_tab == "pending"
 
 
+async def test_what_is_typed_before_the_lists_arrive_is_searched_when_they_do(
+        seat: Seat, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The home screen paints its search box first and mounts the tabs just
+    after (screens/after_paint.py): a query or an F-key pressed in between
+    is acted on once they are in, not lost."""
+    from screens.after_paint import AfterPaint
+
+    case_no = new_case(seat, description="井盖丢失 manhole cover missing")
+    held: list[AfterPaint] = []
+    mount = AfterPaint._mount
+
+    async def hold(self: AfterPaint) -> None:
+        held.append(self)
+
+    monkeypatch.setattr(AfterPaint, "_mount", hold)
+    app = OperatorApp(seat, language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_idle(pilot)
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        assert not home.lists_ready and not home.query("#lists") and held
+        assert app.focused is not None and app.focused.id == "search"
+        await pilot.press(*case_no[:9], "f6")
+        for placeholder in held:
+            await mount(placeholder)
+        await wait_idle(pilot)
+        await wait_idle(pilot)
+        assert home.lists_ready and home.active_tab == "search"
+        assert case_no in [k for k, _ in home.rows["search"]]
+        assert [k for k, _ in home.rows["today"]] == [case_no]
+
+
 async def test_case_view_fetches_history_of_snapshot_cases(seat: Seat) -> None:
     """Cases from the first snapshot have no events in the cache: the view
     fetches them from the server in a worker."""
