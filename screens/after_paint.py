@@ -43,5 +43,9 @@ class AfterPaint(Widget):
 
     async def _mount(self) -> None:
         if self.parent is not None:
+            screen = self.screen
             await self.parent.mount(self.widget, after=self)
             await self.remove()
+            # A Footer shows the keys the screen announces when its bindings
+            # change; the first announcement went out before it was there.
+            screen.refresh_bindings()
