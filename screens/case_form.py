@@ -15,6 +15,7 @@ screens/case_form_lang.py). Untrusted text is shown inert.
 from __future__ import annotations
 
 import sqlite3
+from time import monotonic
 from typing import Any
 
 from textual import on
@@ -63,6 +64,7 @@ from screens.status_bar import StatusBar
 from screens.translated import Tr
 
 DRAFT_DEBOUNCE = 0.3  # seconds of quiet before the draft is written
+TYPING_SECONDS = 0.3  # a change this recent means keys are arriving (the clock waits for the next one)
 
 
 class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
@@ -116,6 +118,8 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
         self._dirty = False
         self._draft_failing = False  # the last draft write failed (disk full, read-only)
         self._header: tuple | None = None  # what the header line shows (text, styles)
+        self._last_change = 0.0  # monotonic time of the last field change
+        self._clock_due = False  # a new second of handle time waits for the next keystroke
         draft = seat.draft(draft_id) if draft_id else None
         self.fields: dict[str, Any] = dict(DEFAULTS)
         try:
@@ -198,7 +202,7 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
         self.look_for_duplicates()
         self._suggest_urgency()
         self._tick()
-        self.set_interval(1.0, self._tick)
+        self.set_interval(1.0, self._clock_tick)
         self.run_worker(self._warm_up, thread=True, group="warm-up", exit_on_error=False)
 
     def _warm_up(self) -> None:
@@ -241,6 +245,10 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
             return
         self.fields = self.collect()
         self._dirty = True
+        self._last_change = monotonic()
+        if self._clock_due:
+            self._clock_due = False
+            self._tick()
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DRAFT_DEBOUNCE, self.flush_draft)
@@ -493,7 +501,26 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
 
     # --- header ---------------------------------------------------------------------------------
 
+    def _clock_tick(self) -> None:
+        """Every second: the handle time. While keys are arriving the new
+        second is shown with the next keystroke, in that key's frame: a header
+        repaint of its own just before a key held the key's echo back by up to
+        33 ms (Textual's screen update timer, resumed after a pause, sleeps to
+        the frame slot after next). Under a picker or dialog the clock waits
+        until the form is back on top: a change of the screen below repaints
+        the whole modal, whose filter the operator is typing into."""
+        if monotonic() - self._last_change < TYPING_SECONDS or self.app.screen is not self:
+            self._clock_due = True
+        else:
+            self._tick()
+
+    def on_screen_resume(self) -> None:
+        if self._clock_due:
+            self._clock_due = False
+            self._tick()
+
     def _tick(self) -> None:
+        """Show the header line: case number, handle time, draft state."""
         secs = self.seat.handle_seconds(self.started_at)
         state: tuple[str, str]
         if self.saved:

@@ -83,6 +83,44 @@ async def test_form_opens_with_case_number_and_focus_in_phone(seat: Seat) -> Non
         assert seat.draft(form.draft_id) is None and app.results == [None]
 
 
+async def test_handle_clock_waits_for_the_next_key_while_typing(seat: Seat, monkeypatch) -> None:
+    """While keys arrive the handle time is painted with the next keystroke,
+    not in a frame of its own just before one (which held its echo back);
+    after a pause in typing it is painted on the second."""
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CaseFormScreen)
+        clock = {"seconds": 0}
+        monkeypatch.setattr(form.seat, "handle_seconds", lambda started_at: clock["seconds"])
+
+        def header() -> str:
+            return str(form.query_one("#case-header").render())
+
+        await pilot.press("1")  # typing
+        clock["seconds"] = 61
+        form._clock_tick()
+        assert form._clock_due and "1:01" not in header()
+        await pilot.press("3")  # the next key brings the new second with it
+        await pilot.pause()
+        assert not form._clock_due and "1:01" in header()
+        form._last_change -= 1.0  # a pause in typing
+        clock["seconds"] = 62
+        form._clock_tick()
+        await pilot.pause()
+        assert "1:02" in header()
+        await pilot.press("f4")  # the category picker on top: the form below keeps still
+        await pilot.pause()
+        assert isinstance(app.screen, CategoryPicker)
+        clock["seconds"] = 63
+        form._clock_tick()
+        assert form._clock_due and "1:03" not in header()
+        await pilot.press("escape")  # back on the form: the clock catches up
+        await pilot.pause()
+        assert app.screen is form and "1:03" in header()
+
+
 async def test_complete_case_with_keys_reaches_the_server(seat: Seat) -> None:
     app = form_app(seat)
     async with app.run_test(size=SIZE) as pilot:
