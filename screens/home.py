@@ -101,6 +101,7 @@ class HomeScreen(LiveList, Screen):
         self._tab_keys: dict[str, str] | None = None
         self.lists_ready = False  # the tabs are mounted (just after the first frame)
         self._early_tab = ""  # an F5-F8 pressed before that
+        self._tab_counts: dict[str, int | None] = {}  # the count each tab title shows
 
     # --- layout -----------------------------------------------------------------
 
@@ -125,11 +126,10 @@ class HomeScreen(LiveList, Screen):
         self._tab_keys = None
         if not self.lists_ready:
             return  # the tabs are labelled in the new language as they come
-        tabs = self.query_one(TabbedContent)
         for tab in TABS:
             count = len(self.rows[tab])
             shown = count and (tab != "search" or self.query_one("#search", Input).value.strip())
-            tabs.get_tab(tab).label = self._tab_label(tab, count if shown else None)
+            self._label_tab(tab, count if shown else None, again=True)
         self.names = None  # category/department names in the new language
         self.reload()
         query = self.query_one("#search", Input).value.strip()
@@ -140,7 +140,7 @@ class HomeScreen(LiveList, Screen):
     def _lists_ready(self) -> None:
         self.lists_ready = True
         for tab in TABS:
-            self.query_one(TabbedContent).get_tab(tab).label = self._tab_label(tab, None)
+            self._label_tab(tab, None, again=True)
         self.start_refreshing()
         self.reload()
         if self._early_tab:
@@ -202,13 +202,20 @@ class HomeScreen(LiveList, Screen):
         self.data[tab] = data
         count = len(rows)
         shown = count and (tab != "search" or self.query_one("#search", Input).value.strip())
-        self.query_one(TabbedContent).get_tab(tab).label = self._tab_label(tab, count if shown else None)
+        self._label_tab(tab, count if shown else None)
         self.panes[tab].show(rows, empty=empty, note=note)
         self.rows[tab] = [(key, tuple(str(c) for c in cells)) for key, cells in rows]
 
     @on(WorkPane.Emptied)
     def _pane_emptied(self) -> None:
         self.query_one("#search", Input).focus()
+
+    def _label_tab(self, tab: str, count: int | None, *, again: bool = False) -> None:
+        """Title *tab* with *count*; unchanged titles are not set again (a new
+        label repaints the whole tab bar, every 2 s with the lists' refresh)."""
+        if again or self._tab_counts.get(tab, -1) != count:
+            self._tab_counts[tab] = count
+            self.query_one(TabbedContent).get_tab(tab).label = self._tab_label(tab, count)
 
     def _tab_label(self, tab: str, count: int | None) -> Content:
         """``F5 My cases today (4)``: the key (after the user's keymap) and the count."""
