@@ -30,6 +30,9 @@ class AfterPaint(Widget):
             self.styles.dock = dock
         self._mounting = False
 
+    def render(self) -> str:
+        return ""  # (a bare Widget shows its class name)
+
     def compose_add_child(self, widget: Widget) -> None:
         """Children composed inside ``with AfterPaint(...)`` go to the widget."""
         self.widget.compose_add_child(widget)
