@@ -15,14 +15,18 @@ once) mounts the widget when it is first seen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.widget import Widget
 
 
 class AfterPaint(Widget):
     """An empty stand-in for *widget* until the screen has been painted."""
 
-    def __init__(self, widget: Widget, height: str = "1fr", dock: str = "") -> None:
-        """Hold *height* lines (docked like the widget will be, if it docks)."""
+    def __init__(self, widget: Widget | Callable[[], Widget], height: str = "1fr", dock: str = "") -> None:
+        """Hold *height* lines (docked like the widget will be, if it docks).
+        *widget* may be a function making it when it is due (its imports then
+        come after the paint too)."""
         super().__init__()
         self.widget = widget
         self.styles.height = height
@@ -32,10 +36,6 @@ class AfterPaint(Widget):
 
     def render(self) -> str:
         return ""  # (a bare Widget shows its class name)
-
-    def compose_add_child(self, widget: Widget) -> None:
-        """Children composed inside ``with AfterPaint(...)`` go to the widget."""
-        self.widget.compose_add_child(widget)
 
     def on_show(self) -> None:
         if not self._mounting:
@@ -47,7 +47,8 @@ class AfterPaint(Widget):
     async def _mount(self) -> None:
         if self.parent is not None:
             screen = self.screen
-            await self.parent.mount(self.widget, after=self)
+            widget = self.widget if isinstance(self.widget, Widget) else self.widget()
+            await self.parent.mount(widget, after=self)
             await self.remove()
             # A Footer shows the keys the screen announces when its bindings
             # change; the first announcement went out before it was there.

@@ -10,7 +10,7 @@ only rebuilt when its rows changed, so the cursor stays put.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,22 +18,24 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.lazy import Lazy
-from textual.message import Message
-from textual.widgets import DataTable, Input, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from operator_tui.i18n import N_, _, current_language, ngettext
 from operator_tui.text import clean
 
-from . import worklists as wl
 from .after_paint import AfterPaint
 from .live_list import LiveList
 from .inert import inert
-from .rows import case_row, draft_row, pending_row, problem_detail, problem_row
-from .work_pane import Row, WorkPane, WorkTable
 from .status_bar import StatusBar
 from .translated import LocalizedFooter, Tr
+
+if TYPE_CHECKING:  # the lists' modules come after the first frame (home_lists.py)
+    from textual.widgets import TabbedContent
+
+    from .home_lists import Row, WorkPane, wl
+    from .work_pane import WorkTable
 
 TABS = ("today", "drafts", "pending", "problems", "search")
 TITLES = {"today": N_("My cases today"), "drafts": N_("Drafts"), "pending": N_("Pending sync"),
@@ -53,16 +55,6 @@ COLUMNS = {
     "problems": (N_("Case no"), N_("Change"), N_("State"), N_("Reason"), N_("Fields")),
 }
 SEARCH_PLACEHOLDER = N_("Search: case no, phone or text (Ctrl+F)")
-
-
-class WorkLists(TabbedContent):
-    """The home screen's tabs; says when it is mounted (it comes after the first frame)."""
-
-    class Ready(Message):
-        """The tabs and the first table are mounted."""
-
-    def on_mount(self) -> None:
-        self.post_message(self.Ready())
 
 
 class HomeScreen(LiveList, Screen):
@@ -96,8 +88,7 @@ class HomeScreen(LiveList, Screen):
         self.held = 0
         self.loaded = False
         self._list_tab = "today"
-        self.panes = {tab: WorkPane(tab, COLUMNS[tab], EMPTY[tab], note=tab in ("pending", "problems"))
-                      for tab in TABS}
+        self.panes: dict[str, WorkPane] = {}  # by tab, once the lists are made
         self._tab_keys: dict[str, str] | None = None
         self.lists_ready = False  # the tabs are mounted (just after the first frame)
         self._early_tab = ""  # an F5-F8 pressed before that
@@ -112,11 +103,7 @@ class HomeScreen(LiveList, Screen):
         # The lists come just after the first frame: the tabs and tables cost
         # Textual ~100 ms of CSS and layout, and the operator can type in the
         # search box meanwhile (a query typed that soon is run once they are in).
-        with AfterPaint(WorkLists(id="lists", initial="today")):
-            for tab in TABS:
-                with TabPane(_(TITLES[tab]), id=tab):
-                    pane = self.panes[tab]
-                    yield pane if tab == "today" else Lazy(pane)  # hidden tabs a frame later
+        yield AfterPaint(self._make_lists)
         yield StatusBar()
         yield AfterPaint(LocalizedFooter(compact=True), height="1", dock="bottom")
 
@@ -136,8 +123,17 @@ class HomeScreen(LiveList, Screen):
         if query:
             self._search(query)
 
-    @on(WorkLists.Ready)
-    def _lists_ready(self) -> None:
+    def _make_lists(self) -> Widget:
+        from .home_lists import make_lists
+
+        lists, self.panes = make_lists(TABS, TITLES, COLUMNS, EMPTY)
+        return lists
+
+    @property
+    def _tabs(self) -> TabbedContent:
+        return self.query_one("#lists")  # type: ignore[return-value]
+
+    def on_work_lists_ready(self) -> None:
         self.lists_ready = True
         for tab in TABS:
             self._label_tab(tab, None, again=True)
@@ -159,7 +155,7 @@ class HomeScreen(LiveList, Screen):
 
     @property
     def active_tab(self) -> str:
-        return self.query_one(TabbedContent).active
+        return self._tabs.active
 
     # --- loading ----------------------------------------------------------------
 
@@ -169,14 +165,9 @@ class HomeScreen(LiveList, Screen):
 
     @work(thread=True, exclusive=True, group="home-load")
     def _load(self, operator_id: str, language: str) -> None:
-        lists = wl.load_worklists(self.seat.cache, operator_id, language, self.names)
-        # The rows are built here too: formatting times loads Babel's locale
-        # data on first use (~45 ms), which must not hold up the first frame.
-        n = lists.names
-        rows = {"today": [(c["case_no"], case_row(c, n, today=True)) for c in lists.today],
-                "drafts": [(d["draft_id"], draft_row(d)) for d in lists.drafts],
-                "pending": [(e["event_id"], pending_row(e, n)) for e in lists.pending],
-                "problems": [(p["event_id"], problem_row(p)) for p in lists.problems]}
+        from .home_lists import load_rows
+
+        lists, rows = load_rows(self.seat.cache, operator_id, language, self.names)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_lists, lists, rows)
 
@@ -206,8 +197,7 @@ class HomeScreen(LiveList, Screen):
         self.panes[tab].show(rows, empty=empty, note=note)
         self.rows[tab] = [(key, tuple(str(c) for c in cells)) for key, cells in rows]
 
-    @on(WorkPane.Emptied)
-    def _pane_emptied(self) -> None:
+    def on_work_pane_emptied(self) -> None:
         self.query_one("#search", Input).focus()
 
     def _label_tab(self, tab: str, count: int | None, *, again: bool = False) -> None:
@@ -215,7 +205,7 @@ class HomeScreen(LiveList, Screen):
         label repaints the whole tab bar, every 2 s with the lists' refresh)."""
         if again or self._tab_counts.get(tab, -1) != count:
             self._tab_counts[tab] = count
-            self.query_one(TabbedContent).get_tab(tab).label = self._tab_label(tab, count)
+            self._tabs.get_tab(tab).label = self._tab_label(tab, count)
 
     def _tab_label(self, tab: str, count: int | None) -> Content:
         """``F5 My cases today (4)``: the key (after the user's keymap) and the count."""
@@ -243,7 +233,7 @@ class HomeScreen(LiveList, Screen):
         if not self.lists_ready:
             return  # run once the lists are in
         query = value.strip()
-        tabs = self.query_one(TabbedContent)
+        tabs = self._tabs
         if query:
             if tabs.active != "search":
                 self._list_tab = tabs.active
@@ -256,6 +246,8 @@ class HomeScreen(LiveList, Screen):
 
     @work(thread=True, exclusive=True, group="home-search")
     def _search(self, query: str) -> None:
+        from .home_lists import wl
+
         found = self.seat.cache.search_cases(query, limit=wl.SEARCH_LIMIT)
         names = self.names or wl.load_names(self.seat.cache, self.language)
         if not get_current_worker().is_cancelled:
@@ -264,6 +256,8 @@ class HomeScreen(LiveList, Screen):
     def _show_search(self, query: str, found: list[dict[str, Any]], names: wl.Names) -> None:
         if query != self.query_one("#search", Input).value.strip():
             return  # a stale answer: the operator typed on
+        from .home_lists import case_row
+
         self._fill("search", [(c["case_no"], case_row(c, names)) for c in found],
                    {c["case_no"]: c for c in found},
                    empty=_("Nothing found for “{query}”.").format(query=clean(query, one_line=True))
@@ -289,7 +283,7 @@ class HomeScreen(LiveList, Screen):
         if not self.lists_ready:
             self._early_tab = tab
             return
-        self.query_one(TabbedContent).active = tab
+        self._tabs.active = tab
         self.action_focus_list()
 
     def action_focus_list(self) -> None:
@@ -298,19 +292,16 @@ class HomeScreen(LiveList, Screen):
             return
         self.panes[self.active_tab].focus_table()
 
-    @on(TabbedContent.TabActivated)
-    def _tab_activated(self) -> None:
+    def on_tabbed_content_tab_activated(self) -> None:
         self.refresh_bindings()
         self._show_problem_detail()
 
-    @on(DataTable.RowHighlighted)
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_data_table_row_highlighted(self, event: Any) -> None:
         if event.data_table.id == "problems-table":
             self._show_problem_detail()
             self.refresh_bindings()
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_data_table_row_selected(self, event: Any) -> None:
         tab = (event.data_table.id or "").removesuffix("-table")
         key = event.row_key.value
         item = self.data.get(tab, {}).get(key or "")
@@ -341,7 +332,11 @@ class HomeScreen(LiveList, Screen):
         problem = self.selected_problem()
         if problem is None and self.data["problems"]:
             problem = next(iter(self.data["problems"].values()))  # the cursor starts on the first
-        return problem_detail(problem) if problem is not None else ""
+        if problem is None:
+            return ""
+        from .home_lists import problem_detail
+
+        return problem_detail(problem)
 
     def _show_problem_detail(self) -> None:
         pane = self.panes["problems"]
@@ -388,4 +383,4 @@ class HomeScreen(LiveList, Screen):
         self.reload()
 
 
-__all__ = ["HomeScreen", "WorkTable"]
+__all__ = ["HomeScreen"]
