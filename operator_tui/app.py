@@ -26,6 +26,7 @@ from screens.status_bar import SeatInfo, StatusBar
 
 STATUS_SECONDS = 0.5
 RELOGIN_SNOOZE_SECONDS = 300.0
+FOCUS_WAIT_STEP, FOCUS_WAIT_STEPS = 0.005, 60  # typed-ahead keys wait up to 0.3 s for the first screen's focus
 # where F4/F2/F10 open their lists
 LIST_HOMES = ("HomeScreen", "CallbacksScreen", "ExtensionsScreen", "BoardScreen", "DispatchQueueScreen")
 NOT_COMMANDS = ("app.focus_next", "app.focus_previous", "screen.copy_text", "command_palette")
@@ -99,6 +100,7 @@ class OperatorApp(LogoutActions, App[None]):
         self.user_keymap = dict(keymap or {})
         self._seat_info: SeatInfo | None = None
         self._relogin_snoozed_until = 0.0
+        self._typed_ahead: list[Any] | None = []  # keys and pastes before the first screen (None once open)
         self.start_sync = start_sync  # start the seat's sync engine after the first frame
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
@@ -106,22 +108,29 @@ class OperatorApp(LogoutActions, App[None]):
     # --- start ------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.set_interval(STATUS_SECONDS, self.refresh_status)
+
+    async def on_ready(self) -> None:
+        """Open the first screen (login, or the home of the user's role); once
+        it has been painted, load and start the sync engine (httpx, the wire
+        models, two threads) in a worker thread.
+
+        The first screen is pushed now, not on mount: Textual mounts the app
+        inside a batch update, and a screen laid out in it was rendered, its
+        frame dropped and its dirty regions with it — the screen then came in
+        pieces, whole one frame slot later (~20 ms). Keys typed before it is
+        open and focused are held (see :meth:`on_event`) and replayed into
+        it; without that, keys typed ~0.21 s after start reached the empty
+        default screen and were lost. A worker started before the screen was
+        painted imported httpx meanwhile and held the GIL."""
         from screens.login import LoginScreen
 
-        self.set_interval(STATUS_SECONDS, self.refresh_status)
         if self.seat.logged_in:
-            self.push_screen(self.home_screen())
+            await self.push_screen(self.home_screen())
             self._land_on_board()
         else:
-            self.push_screen(LoginScreen(self.seat), self._after_first_login)
-
-    def on_ready(self) -> None:
-        """Once the first screen has been painted, load and start the sync
-        engine (httpx, the wire models, two threads) in a worker thread.
-
-        Ready comes after the first layout, which may be the empty default
-        screen's: a worker started now imported httpx while the login or home
-        screen was still being painted, and held the GIL from it."""
+            await self.push_screen(LoginScreen(self.seat), self._after_first_login)
+        await self._replay_typed_ahead()
         if self.start_sync:
             self.call_after_refresh(self._start_sync_worker)
 
@@ -347,16 +356,37 @@ class OperatorApp(LogoutActions, App[None]):
     # --- pasted text and notifications -------------------------------------------------
 
     async def on_event(self, event: Any) -> None:
-        """A paste is cleaned before any field sees it: text copied from a web
+        """Keys and pastes before the first screen is open are held for it.
+        A paste is cleaned before any field sees it: text copied from a web
         page or a chat brings zero-width and bidi characters (sometimes colour
         codes), and Input/TextArea show what they hold as it is."""
         from textual import events
 
         from operator_tui.text import clean
 
+        if self._typed_ahead is not None and isinstance(event, (events.Key, events.Paste)):
+            self._typed_ahead.append(event)  # before the first screen: it gets them once open
+            return
         if isinstance(event, events.Paste) and not event.is_forwarded:
             event.text = clean(event.text)
         await super().on_event(event)
+
+    async def _replay_typed_ahead(self) -> None:
+        """Keys typed (and text pasted) before the first screen was open, in
+        order, once its field has the focus: an operator typing at once loses
+        nothing. Input arriving meanwhile waits in the app's queue behind."""
+        import asyncio
+
+        from textual import events
+
+        for _attempt in range(FOCUS_WAIT_STEPS):
+            if self.screen.focused is not None:
+                break
+            await asyncio.sleep(FOCUS_WAIT_STEP)
+        held, self._typed_ahead = self._typed_ahead or [], None
+        for event in held:
+            await self.on_event(events.Paste(event.text) if isinstance(event, events.Paste)
+                                else events.Key(event.key, event.character))
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None:

@@ -85,10 +85,13 @@ def new_case(seat: Seat, description: str = "路灯不亮 street light out", **f
 async def test_login_wrong_password_then_success(fresh_seat: Seat) -> None:
     app = OperatorApp(fresh_seat, language="en")
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"op1")  # at once: held until the login's field has the focus
+        await pilot.pause()
         login = app.screen
         assert isinstance(login, LoginScreen)
         assert app.focused is not None and app.focused.id == "operator-id"
-        await pilot.press(*"op1", "enter")
+        assert login.query_one("#operator-id").value == "op1"
+        await pilot.press("enter")
         assert app.focused.id == "password"
         await pilot.press(*"not-the-password", "enter")
         await wait_idle(pilot)
@@ -99,6 +102,23 @@ async def test_login_wrong_password_then_success(fresh_seat: Seat) -> None:
         assert isinstance(app.screen, HomeScreen)
         assert fresh_seat.logged_in and fresh_seat.operator.operator_id == "op1"
         assert app.focused is not None and app.focused.id == "search"
+
+
+async def test_keys_typed_before_the_first_screen_are_held_and_replayed_in_order(fresh_seat: Seat) -> None:
+    """Keys the operator types while the app starts (before its first screen
+    is open and focused) are held and then typed into the field, in order."""
+    app = OperatorApp(fresh_seat, language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app._typed_ahead = []  # as at start, before the first screen is open
+        await pilot.press(*"op", "1")
+        await pilot.pause()
+        field = app.screen.query_one("#operator-id")
+        assert field.value == "" and len(app._typed_ahead) == 3  # held, not lost
+        await app._replay_typed_ahead()
+        await pilot.press("2")  # after the replay: typed as usual, behind the held ones
+        await pilot.pause()
+        assert field.value == "op12" and app._typed_ahead is None
 
 
 async def test_login_server_unreachable(tmp_path: Path) -> None:
