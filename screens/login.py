@@ -89,7 +89,9 @@ class LoginScreen(ModalScreen[Any]):
             yield Input(password=True, placeholder=_("password"), id="password", max_length=256)
             yield Static("", id="login-error", markup=False)
             yield Static("", id="login-detail", markup=False)
-            yield Button(_("Log in"), id="login-button", variant="primary")
+            # Enter logs in: the button (for the mouse) comes a frame later,
+            # its CSS parse (~8 ms) kept the login from the first frame
+            yield AfterPaint(self._make_button, height="4")
             yield Static(self._server_line(), id="login-server")
         yield StatusBar()
         yield AfterPaint(LocalizedFooter(compact=True), height="1", dock="bottom")  # not needed to start typing
@@ -100,11 +102,20 @@ class LoginScreen(ModalScreen[Any]):
             ("   F12 " + LANGUAGE_NAMES[other_language(current_language())], "$text-accent"),
         )
 
+    def _make_button(self) -> Button:
+        return Button(_("Log in"), id="login-button", variant="primary", disabled=self.busy)
+
+    def _show_button(self) -> None:
+        """The button's label and state (once it is there)."""
+        for button in self.query("#login-button").results(Button):
+            button.label = _("Log in")
+            button.disabled = self.busy
+
     def language_changed(self) -> None:
         """Texts in the new language; what is typed stays."""
         self.query_one("#operator-id", Input).placeholder = _("e.g. op1")
         self.query_one("#password", Input).placeholder = _("password")
-        self.query_one("#login-button", Button).label = _("Log in")
+        self._show_button()
         self.query_one("#login-server", Static).update(self._server_line())
         if self._message is not None:
             self.show_error(*self._message)
@@ -140,7 +151,7 @@ class LoginScreen(ModalScreen[Any]):
             return
         self.busy = True
         self.show_error(N_("Logging in…"), error=False)
-        self.query_one("#login-button", Button).disabled = True
+        self._show_button()
         self.run_worker(
             lambda: self._login(operator_id, password), thread=True, group="login", name="login"
         )
@@ -160,7 +171,7 @@ class LoginScreen(ModalScreen[Any]):
 
     def _failed(self, message: str, detail: str = "") -> None:
         self.busy = False
-        self.query_one("#login-button", Button).disabled = False
+        self._show_button()
         password = self.query_one("#password", Input)
         password.value = ""
         password.focus()
