@@ -337,6 +337,10 @@ async def test_board_list_exports_to_downloads(srv, cases, tmp_path: Path, monke
     try:
         app = OperatorApp(seat, language="en")
         async with app.run_test(size=(120, 40)) as pilot:
+            for _attempt in range(200):  # a supervisor's first screen is the board, opened once the app is ready
+                if type(app.screen).__name__ == "BoardScreen":
+                    break
+                await pilot.pause(0.01)
             await app.workers.wait_for_complete()
             screen = BoardCasesScreen(seat, {"metric": "deadline", "key": "flag=overdue"}, "Overdue")
             await app.push_screen(screen)
