@@ -104,5 +104,3 @@ class PullMixin:
             if not answer.has_more or not page:
                 return items, answer.version
             since, after_key = page[-1].version, page[-1].key
-
-    # --- helpers -----------------------------------------------------------

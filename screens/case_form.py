@@ -246,9 +246,7 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
         self.fields = self.collect()
         self._dirty = True
         self._last_change = monotonic()
-        if self._clock_due:
-            self._clock_due = False
-            self._tick()
+        self._show_due_clock()
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DRAFT_DEBOUNCE, self.flush_draft)
@@ -515,6 +513,10 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
             self._tick()
 
     def on_screen_resume(self) -> None:
+        self._show_due_clock()
+
+    def _show_due_clock(self) -> None:
+        """The second the clock held back, now (with a keystroke, or the form back on top)."""
         if self._clock_due:
             self._clock_due = False
             self._tick()
