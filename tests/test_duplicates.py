@@ -31,6 +31,7 @@ from tests.intake_support import (  # noqa: F401 - fixtures
     server,
     server_case,
 )
+from tests.tui_waits import workers_done
 
 WATER = "05.01.01"
 OTHER = "14.01.01"
@@ -209,7 +210,7 @@ async def settled(pilot) -> None:
     panel = pilot.app.screen.query_one(DuplicatesPanel)
     for _ in range(50):
         await pilot.pause(0.05)
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         if panel.settled:
             return
     raise AssertionError("the duplicates panel did not answer")
@@ -286,7 +287,7 @@ async def test_a_burst_of_calls_merges_into_one_master_with_every_caller(seat: S
     app = ScreenApp(seat, lambda s: CaseViewScreen(s, master))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         shown = app.screen.query_one(MergedCallers)
         assert shown.display
@@ -294,7 +295,7 @@ async def test_a_burst_of_calls_merges_into_one_master_with_every_caller(seat: S
         assert all(no in text for no in merged) and "138****3333" in text and "13800003333" not in text
         assert shown.group is not None and shown.group.case_nos == [master, *merged]
         await pilot.press("v")  # the reveal key shows every number the callback must reach
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert all(number in str(shown.render()) for number in ("13800002222", "13800003333"))
 

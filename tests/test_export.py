@@ -29,6 +29,7 @@ from operator_tui.privacy import mask_phone
 from tests.server_helpers import (BACKEND_PARAMS, PASSWORD, PHONE, client, created, dispatched, drop_database,
                                   login, mint_token, new_database, open_db, prepare_database, query)
 from tests.servers import ServerProcess
+from tests.tui_waits import workers_done
 
 URL = "/v1/export/cases.csv"
 HOSTILE_DB = {  # written straight into the database: any source, even one that skipped the protocol
@@ -341,16 +342,16 @@ async def test_board_list_exports_to_downloads(srv, cases, tmp_path: Path, monke
                 if type(app.screen).__name__ == "BoardScreen":
                     break
                 await pilot.pause(0.01)
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             screen = BoardCasesScreen(seat, {"metric": "deadline", "key": "flag=overdue"}, "Overdue")
             await app.push_screen(screen)
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
             assert cases["water"] in [c["case_no"] for c in screen.cases]
             said: list[str] = []
             monkeypatch.setattr(app, "notify", lambda message, **kw: said.append(message))
             await pilot.press("x")
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
         [path] = (tmp_path / "data" / "downloads").glob("cases-board-deadline-*.csv")
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

@@ -30,6 +30,7 @@ from screens.board_cases import BoardCasesScreen
 from screens.case_view import CaseViewScreen
 from screens.home import HomeScreen
 from tests.intake_support import ScreenApp, seed_demo_db, server  # noqa: F401 - fixtures
+from tests.tui_waits import workers_done
 
 SIZE = (120, 40)
 
@@ -64,7 +65,7 @@ def api(seat: Seat, path: str, **params: Any) -> dict[str, Any]:
 
 async def idle(pilot) -> None:
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

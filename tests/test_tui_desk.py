@@ -32,6 +32,7 @@ from screens.extensions import ExtensionsScreen
 from screens.help import HelpScreen
 from screens.home import HomeScreen
 from tests.intake_support import seeded_db, server  # noqa: F401 - fixtures
+from tests.tui_waits import workers_done
 
 SIZE = (120, 40)
 DISTRICT = "chaoyang"
@@ -108,7 +109,7 @@ def on_server(seats: Seats, case_no: str) -> dict:
 
 
 async def wait_idle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

@@ -27,6 +27,7 @@ from operator_tui.seat import Seat
 from tests.hostile_text import (CASE, CATEGORY, EVIL_NO, FORBIDDEN, OPEN_CASE, HostileServer, ago, check_screen,
                                 check_tables, hostile, hostile_seat)
 from tests.intake_support import SIZE, make_seat
+from tests.tui_waits import workers_done
 
 @pytest.fixture
 def seat(tmp_path: Path) -> Iterator[Seat]:
@@ -36,9 +37,9 @@ def seat(tmp_path: Path) -> Iterator[Seat]:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

@@ -28,6 +28,7 @@ from screens.kb_lookup import KbLookupScreen
 from screens.status_bar import StatusBar
 from screens.translated import LocalizedFooter, Tr
 from tests.intake_support import SIZE, ScreenApp, fixed_seat
+from tests.tui_waits import workers_done
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def restore_language() -> Iterator[None]:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

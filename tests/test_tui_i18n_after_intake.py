@@ -30,6 +30,7 @@ from screens.translated import LocalizedFooter
 from tests.intake_support import fixed_seat
 from tests.test_tui_snapshots_board import AT, fixed_board
 from tests.test_tui_snapshots_desk import NOW, SIZE, make_seat
+from tests.tui_waits import workers_done
 
 OVERDUE = "251127-012-0021-1"  # signed, resolution deadline passed, an extension asked for
 
@@ -58,9 +59,9 @@ def operator_seat(tmp_path: Path) -> Iterator[Seat]:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

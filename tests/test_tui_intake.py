@@ -38,6 +38,7 @@ from tests.intake_support import (  # noqa: F401 - fixtures
     server,
     server_case,
 )
+from tests.tui_waits import workers_done
 
 WATER_OUTAGE = "05.01.01"
 PHONE = "13911112222"
@@ -53,7 +54,7 @@ def keys(text: str) -> list[str]:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

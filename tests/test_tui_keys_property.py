@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from operator_tui.embedded_server import EmbeddedServer
 from tests.intake_support import copy_db, seeded_db  # noqa: F401  (fixture)
 from tests.keys_support import DISTRICT, DraftWatch, World, key_sequences
+from tests.tui_waits import workers_done
 
 
 Setup = Callable[[Any], Awaitable[None]]
@@ -71,7 +72,7 @@ def world(central: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

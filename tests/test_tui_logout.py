@@ -15,6 +15,7 @@ from screens.login import LoginScreen
 from screens.logout import ConfirmLogoutScreen
 from tests.server_helpers import PASSWORD, client, prepared
 from tests.test_logout import DESC, leftovers, make_seat, record_case
+from tests.tui_waits import workers_done
 
 SIZE = (120, 40)
 
@@ -29,7 +30,7 @@ def messages(app: OperatorApp) -> list[str]:
 
 
 async def wait_idle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

@@ -36,6 +36,7 @@ from screens.dispatch import DispatchScreen
 from screens.dispatch_queue import DispatchQueueScreen
 from screens.home import HomeScreen
 from tests.intake_support import seed_demo_db, server  # noqa: F401 - fixtures
+from tests.tui_waits import workers_done
 
 SIZE = (120, 40)
 BASE = "/open311/v2"
@@ -84,7 +85,7 @@ def fast_service(http: httpx.Client, op: Seat) -> tuple[str, str]:
 
 
 async def wait_idle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

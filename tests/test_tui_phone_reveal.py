@@ -41,6 +41,7 @@ from tests.intake_support import (  # noqa: F401 - fixtures
     server,
 )
 from tests.server_helpers import query
+from tests.tui_waits import workers_done
 
 PHONE = "13812345678"
 MASKED = "138****5678"
@@ -56,7 +57,7 @@ def new_case(seat: Seat, phone: str = PHONE, **fields: Any) -> str:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

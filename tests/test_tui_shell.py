@@ -31,6 +31,7 @@ from screens.home import HomeScreen
 from screens.login import UNREACHABLE, LoginScreen
 from screens.status_bar import StatusBar
 from tests.intake_support import seeded_db, server  # noqa: F401 - fixtures
+from tests.tui_waits import workers_done
 
 INJECTION = "[bold]x[/bold] [@click=app.quit]click me[/] \x1b[31mred\x1b[0m \u202eevil"
 INJECTION_SHOWN = "[bold]x[/bold] [@click=app.quit]click me[/] [31mred[0m evil"
@@ -68,7 +69,7 @@ def screen_text(app: OperatorApp) -> str:
 
 
 async def wait_idle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

@@ -33,6 +33,7 @@ from screens.case_form import CaseFormScreen
 from screens.duplicates_panel import DuplicatesPanel
 from screens.worklists import Names
 from tests.intake_support import FIXED_CASE_NO, FIXED_NOW, SIZE, ScreenApp, fixed_draft, fixed_seat
+from tests.tui_waits import workers_done
 
 AT = "2025-11-29T02:30:00.000000Z"  # 10:30 in Beijing
 NASTY = "[bold]not bold[/bold] \x1b[31mred\x1b[0m"
@@ -134,7 +135,7 @@ def fixed_board() -> dict[str, Any]:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
@@ -208,7 +209,7 @@ def test_duplicates_panel(snap_compare, seat: Seat) -> None:
         panel = pilot.app.screen.query_one(DuplicatesPanel)
         for _ in range(50):
             await pilot.pause(0.05)
-            await pilot.app.workers.wait_for_complete()
+            await workers_done(pilot.app)
             if panel.settled:
                 break
         await settle(pilot)

@@ -25,6 +25,7 @@ from operator_tui.credentials import TokenStore
 from operator_tui.seat import Seat, SeatPaths
 from operator_tui.sync import SyncStatus
 from screens import worklists
+from tests.tui_waits import workers_done
 
 URL = "http://127.0.0.1:9"  # never contacted
 SIZE = (120, 36)
@@ -193,7 +194,7 @@ async def settle(pilot) -> None:
     """Let the list workers finish and stop input cursors blinking."""
     from textual.widgets import Input, TextArea
 
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False

@@ -28,6 +28,7 @@ from screens.category_picker import CategoryPicker, DistrictPicker
 from screens.dispatch import DispatchScreen
 from screens.kb_lookup import KbLookupScreen
 from tests.intake_support import FIXED_CASE_NO, FIXED_NOW, SIZE, ScreenApp, fixed_draft, fixed_seat
+from tests.tui_waits import workers_done
 
 NASTY = "[bold]not bold[/bold] [@click=app.quit]no link[/] \x1b[31mred\x1b[0m"
 
@@ -58,7 +59,7 @@ def seat(tmp_path: Path) -> Iterator[Seat]:
 
 async def settle(pilot) -> None:
     """Workers done, cursors still (no blinking in snapshots)."""
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False

@@ -26,6 +26,7 @@ from operator_tui.seat import Seat, SeatPaths
 from operator_tui.sync import SyncStatus
 from screens import worklists
 from screens.case_view import CaseViewScreen
+from tests.tui_waits import workers_done
 
 URL = "http://127.0.0.1:9"  # never contacted
 SIZE = (120, 36)
@@ -186,7 +187,7 @@ async def settle(pilot) -> None:
     """Let the list workers finish and stop the input cursor blinking."""
     from textual.widgets import Input
 
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
