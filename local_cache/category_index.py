@@ -7,6 +7,9 @@ every one of its words matches one of those keys; matches are ranked by where
 they hit (name prefix first, then name, keyword, pinyin, path) and, for equal
 rank, by how often and how recently the seat used the leaf. Typos fall back to
 rapidfuzz over the names. Built for thousands of leaves per keystroke.
+
+With nothing typed the picker browses the tree instead: ``children`` lists a
+branch's groups and leaves in code order.
 """
 
 from __future__ import annotations
@@ -53,6 +56,19 @@ class Leaf:
 
 
 @dataclass(frozen=True)
+class Group:
+    """A branch of the tree: opened while browsing, never picked itself."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    path_zh: str
+    path_en: str
+    parent_code: str
+    leaf_count: int  # pickable leaves anywhere below it
+
+
+@dataclass(frozen=True)
 class Match:
     leaf: Leaf
     rank: int
@@ -83,6 +99,12 @@ class CategoryIndex:
             leaf.keys = _keys_for(leaf)
             self.leaves.append(leaf)
         self._by_code = {leaf.code: leaf for leaf in self.leaves}
+        self._parent = {code: _parent_in(by_code, code) for code in by_code}
+        self._groups = _groups(by_code, self._parent, [leaf.code for leaf in self.leaves])
+        self._children: dict[str, list[str]] = {}
+        for code in sorted(by_code):
+            if code in self._by_code or code in self._groups:  # not an empty branch
+                self._children.setdefault(self._parent[code], []).append(code)
         self._number = {leaf.code: n for n, leaf in enumerate(self.leaves)}
         self._names = [f"{leaf.name_zh} {leaf.name_en.lower()}" for leaf in self.leaves]
         # One haystack per rank: every leaf's keys of that rank, leaf after
@@ -104,6 +126,17 @@ class CategoryIndex:
 
     def get(self, code: str) -> Leaf | None:
         return self._by_code.get(code)
+
+    def group(self, code: str) -> Group | None:
+        return self._groups.get(code)
+
+    def children(self, code: str = "") -> list[Leaf | Group]:
+        """The groups and leaves directly under *code* ("" for the top), in code order."""
+        return [self._by_code.get(c) or self._groups[c] for c in self._children.get(code, [])]
+
+    def parent(self, code: str) -> str:
+        """The code of the branch *code* sits in ("" for the top)."""
+        return self._parent.get(code, "")
 
     def search(
         self, query: str, limit: int = 50, usage: dict[str, tuple[int, str]] | None = None
@@ -218,6 +251,33 @@ def _chain(by_code: dict[str, dict[str, Any]], code: str) -> list[dict[str, Any]
         chain.append(by_code[code])
         code = by_code[code].get("parent_code", "")
     return list(reversed(chain))
+
+
+def _parent_in(by_code: dict[str, dict[str, Any]], code: str) -> str:
+    """*code*'s parent, or "" when it has none that is active (it then sits at the top)."""
+    parent = by_code[code].get("parent_code") or ""
+    return parent if parent in by_code and parent != code else ""
+
+
+def _groups(by_code: dict[str, dict[str, Any]], parent: dict[str, str],
+            leaves: list[str]) -> dict[str, Group]:
+    """Every branch with at least one leaf below it, with its leaf count."""
+    counts: dict[str, int] = {}
+    for code in leaves:
+        seen = {code}
+        up = parent[code]
+        while up and up not in seen:
+            seen.add(up)
+            counts[up] = counts.get(up, 0) + 1
+            up = parent[up]
+    groups = {}
+    for code, count in counts.items():
+        chain = _chain(by_code, code)
+        cat = by_code[code]
+        groups[code] = Group(code, cat["name_zh"], cat["name_en"],
+                             " / ".join(c["name_zh"] for c in chain),
+                             " / ".join(c["name_en"] for c in chain), parent[code], count)
+    return groups
 
 
 def _keys_for(leaf: Leaf) -> list[tuple[str, int]]:

@@ -4,6 +4,10 @@ Both are ``ModalScreen[str | None]``: an Input over an OptionList; every
 keystroke filters the list synchronously (the category index is in memory,
 about a millisecond a query), up/down move the highlight, enter picks it,
 escape cancels. Focus stays in the Input the whole time.
+
+With nothing typed the category picker browses the tree: the leaves this seat
+used last, then the top groups; Enter or → opens a group, ← or Backspace goes
+back up. Typing searches the whole tree again.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from operator_tui.i18n import N_, _
 from operator_tui.text import clean
 
 MAX_SHOWN = 50
+RECENT_SHOWN = 8  # used leaves above the top groups when nothing is typed
+GROUP = "group:"  # the option id of a group: opened, never picked
 
 
 class PickList(OptionList, can_focus=False):
@@ -36,7 +42,8 @@ class PickList(OptionList, can_focus=False):
 class FilterInput(Input):
     """The filter: Enter is handled in key order (a binding would run after
     keys typed behind it), and once the picker is done, keys typed ahead go
-    back to the screen below."""
+    back to the screen below. With nothing typed, the picker's browse keys
+    come first, also in key order (see ``FilterPicker.browse``)."""
 
     async def _on_key(self, event: events.Key) -> None:
         picker = self.screen
@@ -50,6 +57,10 @@ class FilterInput(Input):
             event.stop()
             event.prevent_default()
             picker.submit(self.value)  # now: the keys queued behind it are not the filter's
+            return
+        if not self.value and isinstance(picker, FilterPicker) and await picker.browse(event.key):
+            event.stop()
+            event.prevent_default()
             return
         await super()._on_key(event)
 
@@ -71,6 +82,7 @@ class FilterPicker(ModalScreen[str | None]):
     TITLE_TEXT = N_("Pick")
     PLACEHOLDER = N_("type to filter")
     HINT = N_("↑↓ move · Enter pick · ctrl+t other language · Esc cancel")
+    BROWSE_ACTIONS: tuple[str, ...] = ()  # run by their bindings' keys while nothing is typed
 
     def __init__(self, query: str = "", *, current: str = "",
                  on_pick: Callable[[str], None] | None = None,
@@ -95,7 +107,7 @@ class FilterPicker(ModalScreen[str | None]):
             yield FilterInput(self.initial_query, placeholder=_(self.PLACEHOLDER), id="picker-query",
                               compact=True, select_on_focus=False)
             yield PickList(id="picker-list")
-            yield Static(Content(_(self.HINT)), id="picker-hint")
+            yield Static(Content(self.hint()), id="picker-hint")
 
     def on_mount(self) -> None:
         self.refilter(self.initial_query)
@@ -126,20 +138,39 @@ class FilterPicker(ModalScreen[str | None]):
 
     # --- filtering -----------------------------------------------------------
 
-    def options_for(self, query: str) -> list[Option]:  # pragma: no cover - abstract
+    def options_for(self, query: str) -> list[Option | None]:  # pragma: no cover - abstract
+        """The options for *query*; None draws a separator line."""
         raise NotImplementedError
 
-    def refilter(self, query: str) -> None:
-        """Show the options for *query* (synchronous: in-memory data only)."""
+    def hint(self) -> str:
+        """The line of keys under the list."""
+        return _(self.HINT)
+
+    async def browse(self, key: str) -> bool:
+        """With nothing typed, run the action a key is bound to on this screen
+        when it is a browse action and it applies now; True when one ran.
+
+        The focused filter would shadow these bindings (← → Backspace are
+        its own), so the filter asks here first, in key order; the keys
+        follow the keymap like any binding."""
+        for binding in self._bindings.key_to_bindings.get(key, []):
+            if binding.action.split("(")[0] in self.BROWSE_ACTIONS and \
+                    await self.app.run_action(binding.action, self):
+                return True
+        return False
+
+    def refilter(self, query: str, highlight: str = "") -> None:
+        """Show the options for *query* (synchronous: in-memory data only),
+        with the option *highlight* (else the current one, else the first)
+        highlighted."""
         self.filtered_for = query
         plist = self.query_one(PickList)
-        options = self.options_for(query)
-        plist.set_options(options)
-        if options:
-            index = 0
-            if not query and self.current:
-                index = next((i for i, o in enumerate(options) if o.id == self.current), 0)
-            plist.highlighted = index
+        plist.set_options(self.options_for(query))
+        if plist.option_count:
+            wanted = highlight or ("" if query else self.current)
+            ids = self.shown_ids
+            plist.highlighted = ids.index(wanted) if wanted in ids else 0
+        self.query_one("#picker-hint", Static).update(Content(self.hint()))
 
     @on(Input.Changed, "#picker-query")
     def _query_changed(self, event: Input.Changed) -> None:
@@ -161,7 +192,11 @@ class FilterPicker(ModalScreen[str | None]):
     @on(OptionList.OptionSelected)
     def _clicked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.choose(event.option.id or "")
+        self.activate(event.option.id or "")
+
+    def activate(self, option_id: str) -> None:
+        """Enter (or a click) on an option: pick it (a category group opens instead)."""
+        self.choose(option_id)
 
     def choose(self, value: str) -> None:
         if self.done:  # a second Enter queued behind the first
@@ -196,7 +231,7 @@ class FilterPicker(ModalScreen[str | None]):
         if plist.highlighted is None:
             self.notify(_("Nothing matches; change the filter or press Esc"), severity="warning")
             return
-        self.choose(plist.get_option_at_index(plist.highlighted).id or "")
+        self.activate(plist.get_option_at_index(plist.highlighted).id or "")
 
     def action_cancel(self) -> None:
         if not self.done:
@@ -211,10 +246,18 @@ class FilterPicker(ModalScreen[str | None]):
 
 
 class CategoryPicker(FilterPicker):
-    """Pick a category leaf by name, code, keyword, English or pinyin (tszx/tingshui)."""
+    """Pick a category leaf by name, code, keyword, English or pinyin
+    (tszx/tingshui), or browse the tree with nothing typed."""
 
     TITLE_TEXT = N_("Category — name, code, keyword, English or pinyin (ts / tingshui)")
     PLACEHOLDER = "停水 · water · ts · tingshui · 05.01"
+    BINDINGS = [
+        Binding("right", "open_group", N_("Open the group"), show=False, id="picker.open_group"),
+        Binding("left,backspace", "group_up", N_("Back up a group"), show=False, id="picker.group_up"),
+    ]
+    BROWSE_ACTIONS = ("open_group", "group_up")
+    HINT = N_("↑↓ move · Enter pick · → open a group · ctrl+t other language · Esc cancel")
+    BRANCH_HINT = N_("{path} · ← back · Enter pick · ctrl+t other language · Esc cancel")
 
     def __init__(self, seat: Any, query: str = "", *, current: str = "",
                  on_pick: Callable[[str], None] | None = None,
@@ -222,11 +265,73 @@ class CategoryPicker(FilterPicker):
                  language: str | None = None) -> None:
         super().__init__(query, current=current, on_pick=on_pick, forward=forward, language=language)
         self.seat = seat
+        # The group browsed while nothing is typed ("" is the top): a
+        # category already chosen opens among its siblings.
+        self.branch = seat.category_index.parent(current) if current else ""
 
-    def options_for(self, query: str) -> list[Option]:
+    def options_for(self, query: str) -> list[Option | None]:
         usage = self.seat.category_usage()
-        return [category_option(m.leaf, m.leaf.code in usage, self.language)
-                for m in self.seat.search_categories(query, MAX_SHOWN)]
+        if query.strip():
+            return [category_option(m.leaf, m.leaf.code in usage, self.language)
+                    for m in self.seat.search_categories(query, MAX_SHOWN)]
+        index = self.seat.category_index
+        options: list[Option | None] = []
+        if not self.branch:
+            options = [category_option(m.leaf, True, self.language)
+                       for m in self.seat.search_categories("", RECENT_SHOWN) if m.leaf.code in usage]
+            options += [None] if options else []
+        listed = {option.id for option in options if option is not None}
+        for node in index.children(self.branch):
+            if node.code in listed:  # a used leaf at the top, already above
+                continue
+            options.append(category_option(node, node.code in usage, self.language)
+                           if index.get(node.code) else group_option(node, self.language))
+        return options
+
+    def hint(self) -> str:
+        group = self.seat.category_index.group(self.branch)
+        if group is None:
+            return _(self.HINT)
+        from .case_form_lang import names
+
+        return _(self.BRANCH_HINT).format(path=line(names(group, self.language)[1]))
+
+    def activate(self, option_id: str) -> None:
+        if option_id.startswith(GROUP):
+            self.open_branch(option_id.removeprefix(GROUP))
+        else:
+            self.choose(option_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_group":
+            return self.highlighted_group() is not None
+        if action == "group_up":
+            return bool(self.branch)
+        return True
+
+    def highlighted_group(self) -> str | None:
+        """The code of the group highlighted in the list, if a group is."""
+        if not self.is_mounted:
+            return None
+        plist = self.query_one(PickList)
+        if plist.highlighted is None:
+            return None
+        option_id = plist.get_option_at_index(plist.highlighted).id or ""
+        return option_id.removeprefix(GROUP) if option_id.startswith(GROUP) else None
+
+    def action_open_group(self) -> None:
+        group = self.highlighted_group()
+        if group is not None:
+            self.open_branch(group)
+
+    def action_group_up(self) -> None:
+        if self.branch:
+            self.open_branch(self.seat.category_index.parent(self.branch), came_from=self.branch)
+
+    def open_branch(self, code: str, came_from: str = "") -> None:
+        """Browse the group *code* ("" the top); going up highlights the group left."""
+        self.branch = code
+        self.refilter("", highlight=GROUP + came_from if came_from else "")
 
 
 def category_option(leaf: Any, used: bool = False, language: str | None = None) -> Option:
@@ -244,6 +349,20 @@ def category_option(leaf: Any, used: bool = False, language: str | None = None) 
         (line(path), "$text-muted"),
     )
     return Option(prompt, id=leaf.code)
+
+
+def group_option(group: Any, language: str) -> Option:
+    """One line: ▸, the group's name and code, and how many categories are in it."""
+    from .case_form_lang import names
+
+    return Option(Content.assemble(
+        ("▸ ", "$text-accent"),
+        (line(names(group, language)[0]), "bold"),
+        "  ",
+        (line(group.code), "$text-accent"),
+        "  ",
+        (f"({group.leaf_count})", "$text-muted"),
+    ), id=GROUP + group.code)
 
 
 def line(text: Any) -> str:

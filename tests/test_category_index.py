@@ -60,3 +60,29 @@ def test_typos_fall_back_to_fuzzy_names(index):
 
 def test_nothing_for_nonsense(index):
     assert index.search("qqqqzzzz") == []
+
+
+def test_the_tree_for_browsing(index):
+    assert [g.code for g in index.children()] == [f"{n:02d}" for n in range(1, 23)]
+    water = index.group("05")
+    assert water is not None and water.name_zh == "供水排水"
+    assert water.leaf_count == sum(g.leaf_count for g in index.children("05")) == 14
+    assert [c.code for c in index.children("05.01")][:2] == ["05.01.01", "05.01.02"]
+    assert index.parent("05.01.01") == "05.01" and index.parent("05") == ""
+    assert index.group("05.01.01") is None and index.children("05.01.01") == []
+
+
+def test_browsing_skips_empty_branches_and_keeps_orphans():
+    def cat(code, parent="", active=True):
+        return {"code": code, "parent_code": parent, "name_zh": code, "name_en": code, "active": active}
+
+    tree = CategoryIndex([
+        cat("A"), cat("A.1", "A"), cat("A.1.x", "A.1"),
+        cat("B"), cat("B.1", "B", active=False),  # its only leaf is retired: B is a leaf now
+        cat("C", active=False), cat("C.1", "C"),  # its parent retired: C.1 sits at the top
+        cat("D"),  # a leaf at the top
+    ])
+    assert [(n.code, type(n).__name__) for n in tree.children()] == [
+        ("A", "Group"), ("B", "Leaf"), ("C.1", "Leaf"), ("D", "Leaf")]
+    assert tree.group("A").leaf_count == 1 and [n.code for n in tree.children("A")] == ["A.1"]
+    assert tree.group("C") is None and tree.parent("C.1") == ""

@@ -354,6 +354,60 @@ async def test_category_picker_filters_by_pinyin(seat: Seat) -> None:
     assert app.results == [None]
 
 
+async def test_category_picker_browses_the_tree_with_nothing_typed(seat: Seat) -> None:
+    """Every leaf can be reached without knowing its name: the used ones, then
+    the top groups; Enter or → opens a group, ← or Backspace goes back up,
+    typing searches everything again."""
+    from screens.category_picker import GROUP
+
+    seat.note_category_use("06.01.01")
+    tops = [g.code for g in seat.category_index.children()]
+    app = ScreenApp(seat, lambda s: CategoryPicker(s))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        picker = app.screen
+        assert picker.shown_ids == ["06.01.01"] + [GROUP + code for code in tops]
+        await pilot.press("down", "down", "down", "down", "down")  # 供水排水, the fifth group
+        await pilot.press("right")
+        await pilot.pause()
+        assert picker.shown_ids == [GROUP + c for c in ("05.01", "05.02", "05.03")]
+        assert "供水排水" in str(picker.query_one("#picker-hint").render())
+        await pilot.press("enter")  # a group opens; it is never picked
+        await pilot.pause()
+        assert picker.shown_ids[0] == WATER_OUTAGE and all(i.startswith("05.01.") for i in picker.shown_ids)
+        assert "供水排水 / 供水 ·" in str(picker.query_one("#picker-hint").render())
+        await pilot.press("left")
+        await pilot.pause()
+        assert picker.shown_ids[0] == GROUP + "05.01"
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert picker.query_one(PickList).highlighted == picker.shown_ids.index(GROUP + "05")
+        await pilot.press("right", "right", *keys("tingshui"))  # typing searches the whole tree
+        await pilot.pause()
+        assert picker.shown_ids[0] == WATER_OUTAGE
+        await pilot.press("ctrl+a", "ctrl+k")  # cleared: back in the group left
+        await pilot.pause()
+        assert picker.shown_ids[0] == WATER_OUTAGE
+        await pilot.press("x", "left", "backspace")  # with text typed the keys edit it
+        await pilot.pause()
+        assert picker.query_one("#picker-query").value == "x"
+        await pilot.press("right", "backspace")
+        await pilot.pause()
+        assert picker.shown_ids[0] == WATER_OUTAGE and picker.branch == "05.01"
+        await pilot.press("down", "enter")
+        await pilot.pause()
+    assert app.results == ["05.01.02"]
+
+    app = ScreenApp(seat, lambda s: CategoryPicker(s, current="05.01.03"))  # changing a chosen one
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.shown_ids[0] == WATER_OUTAGE
+        assert app.screen.query_one(PickList).highlighted == 2
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
+
+
 async def test_district_picker_type_to_filter(seat: Seat) -> None:
     app = ScreenApp(seat, lambda s: DistrictPicker())
     async with app.run_test(size=SIZE) as pilot:
