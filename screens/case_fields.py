@@ -41,9 +41,14 @@ def language_options(exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
 
 
 def urgency_options() -> list[tuple[str, str]]:
-    """``紧急 · 1小时`` / ``critical · 1 h``: the urgency and its dispatch time."""
-    return [(f"{vocab.label('urgency', u)} · " + _("{n} h").format(n=DISPATCH_HOURS[u]), u.value)
-            for u in URGENCY_VALUES]
+    """``紧急`` / ``critical``: the urgencies (the hint beside says what each means)."""
+    return [(vocab.label("urgency", u), u.value) for u in URGENCY_VALUES]
+
+
+def dispatch_time(urgency: str) -> str:
+    """``1小时内派单`` / ``dispatch within 1 h``: the time an urgency gives to
+    dispatch (not to resolve: that deadline comes with the category)."""
+    return _("dispatch within {n} h").format(n=DISPATCH_HOURS[Urgency(urgency)])
 
 FIELD_ORDER = ("phone", "name", "channel", "language", "appeal_type", "category_code", "district",
                "address", "description", "urgency")

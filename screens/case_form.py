@@ -33,6 +33,7 @@ from operator_tui.domain import DISTRICTS, Rejected, Urgency
 from operator_tui.i18n import N_, _, ngettext
 from operator_tui.protocol import SHORT_MAX, TEXT_MAX, normalize_phone
 from operator_tui.text import clean
+from screens import vocab
 from screens.caller_history import CallerHistory
 from screens.case_fields import (
     DEFAULTS,
@@ -40,6 +41,7 @@ from screens.case_fields import (
     WIDGET_OF,
     case_payload,
     channel_options,
+    dispatch_time,
     from_draft,
     language_options,
     urgency_options,
@@ -281,6 +283,7 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
     def _select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "urgency":
             self.fields["urgency_manual"] = event.value != self.suggested
+            self._show_urgency_hint()
         self.changed()
 
     @on(Input.Changed, "#phone")
@@ -310,10 +313,16 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
         select = self.query_one("#urgency", Select)
         if not self.fields.get("urgency_manual") and select.value != self.suggested and not self.saved:
             select.value = self.suggested
-        label = dict((v, k) for k, v in urgency_options())[Urgency(self.suggested)]
+        self._show_urgency_hint()
+
+    def _show_urgency_hint(self) -> None:
+        """Beside the urgency: the dispatch time it gives, and the suggested
+        urgency (in warning colour when the operator chose another)."""
+        chosen = str(self.query_one("#urgency", Select).value)
         self.query_one("#urgency-hint", Static).update(Content.assemble(
-            ("  " + _("suggested:") + " ", "$text-muted"), (label, "bold"),
-            ("  " + _("(you changed it)") if self.fields.get("urgency_manual") else "", "$text-warning")))
+            ("  " + dispatch_time(chosen), "bold"),
+            (" · " + _("suggested:") + " ", "$text-muted"),
+            (vocab.label("urgency", self.suggested), "bold $text-warning" if chosen != self.suggested else "")))
 
     def _show_linked(self) -> None:
         linked = self.fields.get("linked_to", "")

@@ -136,6 +136,16 @@ async def test_complete_case_with_keys_reaches_the_server(seat: Seat) -> None:
         await fill_standard_case(pilot)
         assert form.query_one(AppealTypeBar).value == "report"
         assert form.query_one("#urgency").value == "urgent"  # suggested from 停水
+
+        def hint() -> str:
+            return str(form.query_one("#urgency-hint").render())
+
+        assert "2小时内派单" in hint() and "较急" in hint()  # the dispatch time, not the deadline
+        form.query_one("#urgency").value = "critical"
+        await pilot.pause()
+        assert "1小时内派单" in hint() and "较急" in hint() and form.fields["urgency_manual"]
+        form.query_one("#urgency").value = "urgent"
+        await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert form.saved and not form.shown_errors
