@@ -63,9 +63,12 @@ def not_measured(name: str, note: str, goal: str = "") -> Row:
 
 
 def fmt(value: float | None, unit: str = "") -> str:
+    """*value* with as many digits as it is worth; a count (an int) as it is."""
     if value is None:
         return "—"
-    if abs(value) >= 1000:
+    if isinstance(value, int):
+        text = f"{value:,}"
+    elif abs(value) >= 1000:
         text = f"{value:,.0f}"
     elif abs(value) >= 100:
         text = f"{value:.0f}"
