@@ -9,7 +9,6 @@ they live here, free of Textual, HTTP and storage.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 

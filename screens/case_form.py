@@ -15,7 +15,6 @@ screens/case_form_lang.py). Untrusted text is shown inert.
 from __future__ import annotations
 
 import sqlite3
-from time import monotonic
 from typing import Any
 
 from textual import on
@@ -29,11 +28,9 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from local_cache.errors import CacheError
 from operator_tui import clock, i18n
-from operator_tui.domain import DISTRICTS, Rejected, Urgency
+from operator_tui.domain import Rejected, Urgency
 from operator_tui.i18n import N_, _, ngettext
-from operator_tui.protocol import SHORT_MAX, TEXT_MAX, normalize_phone
-from operator_tui.text import clean
-from screens import vocab
+from operator_tui.protocol import SHORT_MAX, TEXT_MAX
 from screens.caller_history import CallerHistory
 from screens.case_fields import (
     DEFAULTS,
@@ -41,12 +38,13 @@ from screens.case_fields import (
     WIDGET_OF,
     case_payload,
     channel_options,
-    dispatch_time,
     from_draft,
     language_options,
     urgency_options,
     validate,
 )
+from screens.case_form_caller import CallerContextMixin
+from screens.case_form_header import HandleClockMixin
 from screens.case_form_lang import PLACEHOLDERS, FormLanguageMixin
 from screens.case_pickers import PickFieldsMixin
 from screens.case_widgets import (
@@ -57,7 +55,7 @@ from screens.case_widgets import (
     ChoiceField,
     QuietFooter,
 )
-from screens.category_picker import FilterPicker, line
+from screens.category_picker import FilterPicker
 from screens.dispatch import DispatchScreen
 from screens.duplicates_panel import DuplicatesMixin, DuplicatesPanel
 from screens.form_input import FormInput
@@ -66,10 +64,10 @@ from screens.status_bar import StatusBar
 from screens.translated import Tr
 
 DRAFT_DEBOUNCE = 0.3  # seconds of quiet before the draft is written
-TYPING_SECONDS = 0.3  # a change this recent means keys are arriving (the clock waits for the next one)
 
 
-class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen[str | None]):
+class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, CallerContextMixin, HandleClockMixin,
+                     Screen[str | None]):
     """One new case, from the first digit of the number to save/dispatch/answer."""
 
     CSS_PATH = "case_form.tcss"
@@ -119,9 +117,6 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
         self.shown_errors: dict[str, str] = {}  # field -> the error shown under it
         self._dirty = False
         self._draft_failing = False  # the last draft write failed (disk full, read-only)
-        self._header: tuple | None = None  # what the header line shows (text, styles)
-        self._last_change = 0.0  # monotonic time of the last field change
-        self._clock_due = False  # a new second of handle time waits for the next keystroke
         draft = seat.draft(draft_id) if draft_id else None
         self.fields: dict[str, Any] = dict(DEFAULTS)
         try:
@@ -247,8 +242,7 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
             return
         self.fields = self.collect()
         self._dirty = True
-        self._last_change = monotonic()
-        self._show_due_clock()
+        self.note_typing()
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DRAFT_DEBOUNCE, self.flush_draft)
@@ -293,79 +287,6 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
     @on(TextArea.Changed, "#description")
     def _description_changed(self) -> None:
         self._suggest_urgency()
-
-    # --- caller history, urgency, link -------------------------------------------------
-
-    def _refresh_history(self) -> None:
-        phone = self.query_one("#phone", Input).value
-        try:
-            normalize_phone(phone)
-            ok = True
-        except ValueError:
-            ok = False
-        cases = [c for c in self.seat.caller_history(phone) if c["case_no"] != self.case_no] if ok else []
-        self.query_one(CallerHistory).show(cases, ok)
-
-    def _suggest_urgency(self) -> None:
-        description = self.query_one("#description", TextArea).text
-        code = self.query_one("#category", ChoiceField).value
-        self.suggested = str(self.seat.suggest_urgency(description, code))
-        select = self.query_one("#urgency", Select)
-        if not self.fields.get("urgency_manual") and select.value != self.suggested and not self.saved:
-            select.value = self.suggested
-        self._show_urgency_hint()
-
-    def _show_urgency_hint(self) -> None:
-        """Beside the urgency: the dispatch time it gives, and the suggested
-        urgency (in warning colour when the operator chose another)."""
-        chosen = str(self.query_one("#urgency", Select).value)
-        self.query_one("#urgency-hint", Static).update(Content.assemble(
-            ("  " + dispatch_time(chosen), "bold"),
-            (" · " + _("suggested:") + " ", "$text-muted"),
-            (vocab.label("urgency", self.suggested), "bold $text-warning" if chosen != self.suggested else "")))
-
-    def _show_linked(self) -> None:
-        linked = self.fields.get("linked_to", "")
-        self.query_one("#linked", Static).update(
-            Content.assemble((_("Linked to") + " ", "$text-muted"), (line(linked), "bold $accent"),
-                             ("  " + _("(ctrl+l unlinks)"), "$text-muted")) if linked else Content(""))
-
-    def action_copy_previous(self) -> None:
-        """Copy the address, district and category of the caller's earlier case."""
-        prev = self.query_one(CallerHistory).selected
-        if self.saved or prev is None:
-            self.notify(_("No earlier case of this caller to copy from"), severity="warning")
-            return
-        if prev.get("address"):
-            self.query_one("#address", Input).value = clean(prev["address"], one_line=True)  # an Input shows ESC
-        if prev.get("district") in DISTRICTS:
-            self.query_one("#district", ChoiceField).value = prev["district"]
-            self._show_district()
-        if prev.get("category_code") and self.seat.category_leaf(prev["category_code"]):
-            self.query_one("#category", ChoiceField).value = prev["category_code"]
-            self._show_category()
-        if prev.get("name") and not self.query_one("#name", Input).value:
-            self.query_one("#name", Input).value = clean(prev["name"], one_line=True)
-        self._suggest_urgency()
-        self.changed()
-        if not self.fields["description"].strip():
-            self.set_focus(self.query_one("#description"))
-        self.notify(_("Copied address and category from {case_no}").format(case_no=prev["case_no"]))
-
-    def action_link_previous(self) -> None:
-        """Link the new case to the caller's earlier case (again: unlink)."""
-        prev = self.query_one(CallerHistory).selected
-        if self.saved:
-            return
-        if self.fields.get("linked_to"):
-            self.fields["linked_to"] = ""
-        elif prev is None:
-            self.notify(_("No earlier case of this caller to link to"), severity="warning")
-            return
-        else:
-            self.fields["linked_to"] = prev["case_no"]
-        self._show_linked()
-        self.changed()
 
     def action_appeal(self, index: int) -> None:
         if not self.saved:
@@ -505,47 +426,3 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Screen
                 self.seat.save_draft(self.draft_id, self.fields, self.case_no)
         except Exception:  # a cache already closed: the last debounced save stands
             pass
-
-    # --- header ---------------------------------------------------------------------------------
-
-    def _clock_tick(self) -> None:
-        """Every second: the handle time. While keys are arriving the new
-        second is shown with the next keystroke, in that key's frame: a header
-        repaint of its own just before a key held the key's echo back by up to
-        33 ms (Textual's screen update timer, resumed after a pause, sleeps to
-        the frame slot after next). Under a picker or dialog the clock waits
-        until the form is back on top: a change of the screen below repaints
-        the whole modal, whose filter the operator is typing into."""
-        if monotonic() - self._last_change < TYPING_SECONDS or self.app.screen is not self:
-            self._clock_due = True
-        else:
-            self._tick()
-
-    def on_screen_resume(self) -> None:
-        self._show_due_clock()
-
-    def _show_due_clock(self) -> None:
-        """The second the clock held back, now (with a keystroke, or the form back on top)."""
-        if self._clock_due:
-            self._clock_due = False
-            self._tick()
-
-    def _tick(self) -> None:
-        """Show the header line: case number, handle time, draft state."""
-        secs = self.seat.handle_seconds(self.started_at)
-        state: tuple[str, str]
-        if self.saved:
-            state = (_("saved · F5 dispatch · F6 answer · Esc back"), "bold $text-success")
-        elif self.resumed:
-            state = (_("draft resumed · saved as you type"), "$text-warning")
-        else:
-            state = (_("draft · saved as you type"), "$text-muted")
-        header = Content.assemble(
-            (_("Case") + " ", "bold"), (self.case_no, "bold $accent"),
-            ("   " + _("handle {time}").format(time=f"{secs // 60}:{secs % 60:02d}") + "   ", ""), state,
-            self.interpreter_header(),
-        )
-        shown = (header.plain, tuple(header.spans))
-        if shown != self._header:  # one line of fixed size: no layout of the form for a new second
-            self._header = shown
-            self.query_one("#case-header", Static).update(header, layout=False)

@@ -89,10 +89,10 @@ async def test_handle_clock_waits_for_the_next_key_while_typing(seat: Seat, monk
     not in a frame of its own just before one (which held its echo back);
     after a pause in typing it is painted on the second; under a picker it
     waits for the form to be on top again."""
-    import screens.case_form as case_form_module
+    import screens.case_form_header as case_form_header  # the handle clock lives there
 
     now = {"t": 1000.0}  # the form's monotonic clock, driven here (its own 1 s timer runs too)
-    monkeypatch.setattr(case_form_module, "monotonic", lambda: now["t"])
+    monkeypatch.setattr(case_form_header, "monotonic", lambda: now["t"])
     app = form_app(seat)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
