@@ -55,7 +55,7 @@ from screens.case_widgets import (
     ChoiceField,
     QuietFooter,
 )
-from screens.category_picker import FilterPicker
+from screens.filter_picker import FilterPicker
 from screens.dispatch import DispatchScreen
 from screens.duplicates_panel import DuplicatesMixin, DuplicatesPanel
 from screens.form_input import FormInput

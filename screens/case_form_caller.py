@@ -19,7 +19,7 @@ from screens import vocab
 from screens.caller_history import CallerHistory
 from screens.case_fields import dispatch_time
 from screens.case_widgets import ChoiceField
-from screens.category_picker import line
+from screens.filter_picker import line
 
 
 class CallerContextMixin:

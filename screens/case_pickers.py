@@ -21,7 +21,8 @@ from operator_tui.domain import DISTRICTS
 from operator_tui.i18n import _
 from screens.case_form_lang import names
 from screens.case_widgets import ChoiceField
-from screens.category_picker import CategoryPicker, DistrictPicker, FilterPicker, line
+from screens.category_picker import CategoryPicker, DistrictPicker
+from screens.filter_picker import FilterPicker, line
 
 
 class PickFieldsMixin:

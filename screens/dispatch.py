@@ -26,7 +26,7 @@ from operator_tui.i18n import N_, _
 from operator_tui.routing import resolve_hours
 from screens import vocab
 from screens.case_widgets import QuietFooter
-from screens.category_picker import PickList, line
+from screens.filter_picker import PickList, line
 
 
 def local_time(iso_time: str) -> str:

@@ -37,7 +37,7 @@ from operator_tui.i18n import N_, _, ngettext
 from operator_tui.protocol import DESCRIPTION_MAX
 from operator_tui.text import clean
 from screens.case_widgets import QuietFooter
-from screens.category_picker import PickList, line
+from screens.filter_picker import PickList, line
 from screens.status_bar import StatusBar
 
 LANGUAGES: list[str | None] = [None, "zh", "en"]

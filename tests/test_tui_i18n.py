@@ -21,7 +21,8 @@ from operator_tui.seat import Seat
 from screens.case_form import CaseFormScreen
 from screens.case_view import CaseViewScreen
 from screens.case_widgets import AppealTypeBar, ChoiceField
-from screens.category_picker import CategoryPicker, PickList
+from screens.category_picker import CategoryPicker
+from screens.filter_picker import PickList
 from screens.home import HomeScreen
 from screens.interpreter import InterpreterScreen
 from screens.kb_lookup import KbLookupScreen

@@ -26,7 +26,8 @@ from operator_tui.seat import Seat
 from screens.caller_history import CallerHistory
 from screens.case_form import CaseFormScreen
 from screens.case_widgets import AppealTypeBar, ChoiceField
-from screens.category_picker import CategoryPicker, DistrictPicker, PickList
+from screens.category_picker import CategoryPicker, DistrictPicker
+from screens.filter_picker import PickList
 from screens.dispatch import DispatchScreen
 from screens.kb_lookup import KbLookupScreen
 from tests.intake_support import (  # noqa: F401 - fixtures
