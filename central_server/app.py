@@ -24,6 +24,7 @@ from operator_tui.domain import HOTLINE_ROLES, Role
 from operator_tui.protocol import (
     MAX_PULL_LIMIT,
     PROTOCOL_VERSION,
+    CallerLookup,
     CaseResponse,
     ChangesResponse,
     ErrorBody,
@@ -188,14 +189,8 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
             audit(tx, who.operator_id, "case_view", case_no, client_address(request))
         return CaseResponse(case=found[0], events=found[1])
 
-    @app.get("/v1/cases", response_model=list[dict[str, Any]])
-    def caller_cases(
-        who: Authed,
-        request: Request,
-        phone: Annotated[str, Query(min_length=3, max_length=40)],
-        days: Annotated[int, Query(ge=1, le=3660)] = 365,
-        limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    ) -> list[dict[str, Any]]:
+    def lookup_caller(who: Session, request: Request, phone: str, days: int, limit: int) -> list[dict[str, Any]]:
+        """Both caller lookups: hotline staff only, audited with the number masked."""
         require(who, HOTLINE_ROLES, "look up callers")
         try:
             number = normalize_phone(phone)
@@ -205,6 +200,24 @@ def create_app(database_url: str, *, token_hours: float = 12.0, trusted_proxies:
             # the same mask as everywhere (privacy.py): two masks of one number must not add up to it
             audit(tx, who.operator_id, "caller_lookup", mask_phone(number), client_address(request))
         return cases.cases_by_phone(number, days, limit)
+
+    @app.post("/v1/cases/by-phone", response_model=list[dict[str, Any]])
+    def caller_cases_by_phone(body: CallerLookup, who: Authed, request: Request) -> list[dict[str, Any]]:
+        """A caller's cases in the last *days* days, newest first (hotline staff)."""
+        return lookup_caller(who, request, body.phone, body.days, body.limit)
+
+    @app.get("/v1/cases", response_model=list[dict[str, Any]], deprecated=True, description=(
+        "Deprecated: the full phone number in the query string ends up in access logs, proxy logs "
+        "and browser history. Use POST /v1/cases/by-phone with the same fields in a JSON body; "
+        "this stays only for seats not yet updated."))
+    def caller_cases(
+        who: Authed,
+        request: Request,
+        phone: Annotated[str, Query(min_length=3, max_length=40)],
+        days: Annotated[int, Query(ge=1, le=3660)] = 365,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> list[dict[str, Any]]:
+        return lookup_caller(who, request, phone, days, limit)
 
     @app.get("/v1/reference/{kind}", response_model=ReferenceResponse)
     def get_reference(

@@ -330,6 +330,15 @@ class CaseResponse(Strict):
     events: list[EventOut]
 
 
+class CallerLookup(Strict):
+    """POST /v1/cases/by-phone: a caller's earlier cases. The number travels in
+    the body, not the URL, where access logs, proxies and history keep it."""
+
+    phone: Annotated[str, StringConstraints(min_length=3, max_length=40)]
+    days: Annotated[int, Field(ge=1, le=3660)] = 365
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+
+
 # --- cursors -----------------------------------------------------------------
 
 

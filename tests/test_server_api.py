@@ -344,21 +344,68 @@ def test_invalid_users(admin, body) -> None:
 # --- caller lookup ----------------------------------------------------------------
 
 
+def caller_lookups(database_url: str, operator_id: str, after: int = 0) -> tuple[int, list[str]]:
+    """The last audit id, and the targets of *operator_id*'s caller_lookup entries after id *after*."""
+    rows = query(database_url, "SELECT id, operator_id, action, target FROM audit_log WHERE id > ? ORDER BY id",
+                 (after,))
+    last = max([r["id"] for r in rows], default=after)
+    return last, [r["target"] for r in rows if r["operator_id"] == operator_id and r["action"] == "caller_lookup"]
+
+
 def test_caller_history_by_phone(shared_server) -> None:
     op = login(shared_server.url, "op2")
+    before, _ = caller_lookups(shared_server.database_url, "op2")
     caller = "13700137000"
     first = op.new_case(phone=caller)
     second = op.new_case(phone="+86 137 0013 7000")
-    found = op.http.get("/v1/cases", params={"phone": caller}).json()
+    found = op.http.post("/v1/cases/by-phone", json={"phone": caller}).json()
     assert [c["case_no"] for c in found] == [second, first]  # newest first
     assert all(c["phone"] == "+8613700137000" for c in found)
-    assert op.http.get("/v1/cases", params={"phone": caller, "limit": 1}).json()[0]["case_no"] == second
+    limited = op.http.post("/v1/cases/by-phone", json={"phone": caller, "limit": 1, "days": 1}).json()
+    assert [c["case_no"] for c in limited] == [second]
+    assert "phone" in error_of(op.http.post("/v1/cases/by-phone", json={"phone": "12345x"}), 400)
+    _, logged = caller_lookups(shared_server.database_url, "op2", before)
+    assert logged == ["137****7000", "137****7000"]  # the failed lookup is not one
+    assert all(caller not in t and "+8613700137000" not in t for t in logged)
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    (b'{"phone": "13700137000"', "JSON"),
+    (b"", "body"),
+    (b"null", "body"),
+    (b'{"days": 30}', "body.phone: Field required"),
+    (b'{"phone": 13700137000}', "body.phone"),
+    (b'{"phone": "1"}', "body.phone"),
+    (b'{"phone": "' + b"1" * 41 + b'"}', "body.phone"),
+    (b'{"phone": "13700137000", "days": 0}', "body.days"),
+    (b'{"phone": "13700137000", "days": 3661}', "body.days"),
+    (b'{"phone": "13700137000", "limit": 501}', "body.limit"),
+    (b'{"phone": "13700137000", "limit": "many"}', "body.limit"),
+    (b'{"phone": "13700137000", "name": "Lin"}', "body.name"),
+], ids=["truncated", "empty", "null", "no-phone", "phone-not-text", "phone-short", "phone-long", "days-0",
+        "days-over", "limit-over", "limit-not-int", "unknown-field"])
+def test_caller_lookup_rejects_malformed_bodies(op, body, said) -> None:
+    message = error_of(post_raw(op, body, path="/v1/cases/by-phone"), 422)
+    assert message.startswith("invalid request") and said in message, message
+    assert "13700137000" not in message  # the input is not echoed
+
+
+def test_deprecated_caller_lookup_by_query_still_answers(shared_server) -> None:
+    op = login(shared_server.url, "op3")
+    before, _ = caller_lookups(shared_server.database_url, "op3")
+    caller = "13600136000"
+    case_no = op.new_case(phone=caller)
+    found = op.http.get("/v1/cases", params={"phone": caller}).json()
+    assert [c["case_no"] for c in found] == [case_no]
+    assert found == op.http.post("/v1/cases/by-phone", json={"phone": caller}).json()
+    assert op.http.get("/v1/cases", params={"phone": caller, "limit": 1}).json()[0]["case_no"] == case_no
     assert "phone" in error_of(op.http.get("/v1/cases", params={"phone": "12345x"}), 400)
     error_of(op.http.get("/v1/cases", params={"phone": "1"}), 422)
     error_of(op.http.get("/v1/cases"), 422)
-    logged = query(shared_server.database_url,
-                   "SELECT target FROM audit_log WHERE action = 'caller_lookup'")
-    assert logged and all(caller not in r["target"] and PHONE_E164 not in r["target"] for r in logged)
+    assert caller_lookups(shared_server.database_url, "op3", before)[1] == ["136****6000"] * 3
+    operation = op.http.get("/openapi.json").json()["paths"]["/v1/cases"]["get"]
+    assert operation["deprecated"] is True
+    assert "POST /v1/cases/by-phone" in operation["description"] and "logs" in operation["description"]
 
 
 def test_case_numbers_of_other_days_and_seats_are_fine(shared_server) -> None:

@@ -61,6 +61,7 @@ ENDPOINTS = [
     ("GET", "/v1/snapshot", None, None),
     ("GET", f"/v1/cases/{CASE_NO}", None, None),
     ("GET", "/v1/cases", {"phone": PHONE}, None),
+    ("POST", "/v1/cases/by-phone", None, {"phone": PHONE}),
     ("GET", "/v1/reference/categories", None, None),
     ("POST", "/v1/reference/departments", None, {"items": []}),
     ("GET", "/v1/users", None, None),
@@ -258,10 +259,12 @@ USERS_ROLE = {"op1": "operator", "sup": "supervisor", "dept.water": "department"
 
 def test_department_cannot_look_up_callers(shared_server) -> None:
     dept = login(shared_server.url, "dept.water")
+    assert "look up callers" in error_of(dept.http.post("/v1/cases/by-phone", json={"phone": PHONE}), 403)
     assert "look up callers" in error_of(dept.http.get("/v1/cases", params={"phone": PHONE}), 403)
     for hotline in ("op1", "sup", "admin"):
-        response = login(shared_server.url, hotline).http.get("/v1/cases", params={"phone": PHONE})
-        assert response.status_code == 200
+        http = login(shared_server.url, hotline).http
+        assert http.post("/v1/cases/by-phone", json={"phone": PHONE}).status_code == 200
+        assert http.get("/v1/cases", params={"phone": PHONE}).status_code == 200
 
 
 def test_department_sees_only_its_cases(shared_server) -> None:
