@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, TextArea
 
 import local_cache.search
 from local_cache._rows import utc_key
@@ -33,6 +32,7 @@ from screens.case_form import CaseFormScreen
 from screens.duplicates_panel import DuplicatesPanel
 from screens.worklists import Names
 from tests.intake_support import FIXED_CASE_NO, FIXED_NOW, SIZE, ScreenApp, fixed_draft, fixed_seat
+from tests.tui_waits import snapshot_ready as settle
 from tests.tui_waits import workers_done
 
 AT = "2025-11-29T02:30:00.000000Z"  # 10:30 in Beijing
@@ -134,14 +134,6 @@ def fixed_board() -> dict[str, Any]:
     }
 
 
-async def settle(pilot) -> None:
-    await workers_done(pilot.app)
-    await pilot.pause()
-    for widget in pilot.app.screen.query(Input):
-        widget.cursor_blink = False
-    for widget in pilot.app.screen.query(TextArea):
-        widget.cursor_blink = False
-    await pilot.pause()
 
 
 LANGUAGES = pytest.mark.parametrize("language", ["zh", "en"])

@@ -25,7 +25,7 @@ from operator_tui.credentials import TokenStore
 from operator_tui.seat import Seat, SeatPaths
 from operator_tui.sync import SyncStatus
 from screens import worklists
-from tests.tui_waits import workers_done
+from tests.tui_waits import snapshot_ready as settle
 
 URL = "http://127.0.0.1:9"  # never contacted
 SIZE = (120, 36)
@@ -190,17 +190,6 @@ def supervisor_seat(tmp_path: Path) -> Iterator[Seat]:
     seat.cache.close()
 
 
-async def settle(pilot) -> None:
-    """Let the list workers finish and stop input cursors blinking."""
-    from textual.widgets import Input, TextArea
-
-    await workers_done(pilot.app)
-    await pilot.pause()
-    for widget in pilot.app.screen.query(Input):
-        widget.cursor_blink = False
-    for area in pilot.app.screen.query(TextArea):
-        area.cursor_blink = False
-    await pilot.pause()
 
 
 def keys_then_settle(*keys: str):

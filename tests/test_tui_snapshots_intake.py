@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 import local_cache.search
 from local_cache._rows import utc_key
-from textual.widgets import Input, TextArea
 
 from operator_tui import clock
 from operator_tui.seat import Seat
@@ -28,7 +27,7 @@ from screens.category_picker import CategoryPicker, DistrictPicker
 from screens.dispatch import DispatchScreen
 from screens.kb_lookup import KbLookupScreen
 from tests.intake_support import FIXED_CASE_NO, FIXED_NOW, SIZE, ScreenApp, fixed_draft, fixed_seat
-from tests.tui_waits import workers_done
+from tests.tui_waits import snapshot_ready as settle
 
 NASTY = "[bold]not bold[/bold] [@click=app.quit]no link[/] \x1b[31mred\x1b[0m"
 
@@ -57,15 +56,6 @@ def seat(tmp_path: Path) -> Iterator[Seat]:
     s.cache.close()
 
 
-async def settle(pilot) -> None:
-    """Workers done, cursors still (no blinking in snapshots)."""
-    await workers_done(pilot.app)
-    await pilot.pause()
-    for widget in pilot.app.screen.query(Input):
-        widget.cursor_blink = False
-    for widget in pilot.app.screen.query(TextArea):
-        widget.cursor_blink = False
-    await pilot.pause()
 
 
 LANGUAGES = pytest.mark.parametrize("language", ["zh", "en"])

@@ -26,7 +26,7 @@ from operator_tui.seat import Seat, SeatPaths
 from operator_tui.sync import SyncStatus
 from screens import worklists
 from screens.case_view import CaseViewScreen
-from tests.tui_waits import workers_done
+from tests.tui_waits import snapshot_ready as settle
 
 URL = "http://127.0.0.1:9"  # never contacted
 SIZE = (120, 36)
@@ -183,15 +183,6 @@ def full_seat(tmp_path: Path) -> Iterator[Seat]:
     seat.cache.close()
 
 
-async def settle(pilot) -> None:
-    """Let the list workers finish and stop the input cursor blinking."""
-    from textual.widgets import Input
-
-    await workers_done(pilot.app)
-    await pilot.pause()
-    for widget in pilot.app.screen.query(Input):
-        widget.cursor_blink = False
-    await pilot.pause()
 
 
 LANGUAGES = pytest.mark.parametrize("language", ["zh", "en"])

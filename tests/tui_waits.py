@@ -21,3 +21,17 @@ async def workers_done(app: App) -> None:
             await worker.wait()
         except WorkerCancelled:
             pass
+
+
+async def snapshot_ready(pilot) -> None:
+    """Workers done and cursors still: an Input's or TextArea's blinking
+    cursor would make a snapshot depend on the moment it is taken."""
+    from textual.widgets import Input, TextArea
+
+    await workers_done(pilot.app)
+    await pilot.pause()
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    for widget in pilot.app.screen.query(TextArea):
+        widget.cursor_blink = False
+    await pilot.pause()
