@@ -19,7 +19,8 @@ flight (a long poll) and each start() gets a fresh stop flag, so a thread
 left over from an earlier run can never keep running.
 
 The pushing is in :mod:`operator_tui.sync_push`, the pulling in
-:mod:`operator_tui.sync_pull` (mixins); this module runs them.
+:mod:`operator_tui.sync_pull` (mixins); this module runs them, with the stop
+flag, wake-ups and backoff of :mod:`operator_tui.sync_run`.
 
 The UI reads :meth:`SyncEngine.status` and never waits on the network. The
 connection state is also kept in the cache (``sync_status``) so that
@@ -29,12 +30,11 @@ connection state is also kept in the cache (``sync_status``) so that
 from __future__ import annotations
 
 import logging
-import random
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,79 +42,15 @@ from . import clock
 from .client import LoginRequired, RequestRefused, ServerClient, ServerUnavailable
 from .sync_pull import PullMixin
 from .sync_push import PushMixin
-from .sync_status import SyncStatus
+from .sync_run import BACKOFF_MAX, BACKOFF_START, Backoff, SyncRun
+from .sync_status import STATUS_KEY, SyncStatus
 
 log = logging.getLogger(__name__)
 
 PUSH_BATCH = 200
-BACKOFF_START, BACKOFF_MAX = 0.5, 30.0
 PUSH_IDLE_SECONDS = 5.0  # look at the outbox this often even without a wake()
 MIN_POLL_SECONDS = 1.0  # a long poll that comes back empty sooner waits this long
 PERSIST_EVERY_SECONDS = 30.0  # last_success is written to the cache at most this often
-STATUS_KEY = "sync_status"
-
-
-class Backoff:
-    """Exponential backoff with full jitter."""
-
-    def __init__(self, start: float = BACKOFF_START, cap: float = BACKOFF_MAX, rng: random.Random | None = None):
-        self.start, self.cap, self.failures = start, cap, 0
-        self._rng = rng or random.Random()
-
-    def next_delay(self) -> float:
-        self.failures += 1
-        return self._rng.uniform(0, min(self.cap, self.start * 2 ** min(self.failures - 1, 30)))
-
-    def reset(self) -> None:
-        self.failures = 0
-
-
-class _Run:
-    """One start()..stop() of the engine: its stop flag, wake-ups and clients.
-
-    Flags per thread ("push", "pull"): ``write`` (a local change) and
-    ``kick`` (try now: new token, contact regained, retry asked for).
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._flags: dict[str, set[str]] = {"push": set(), "pull": set()}
-        self._clients: list[ServerClient] = []
-        self.stopped = False
-
-    def signal(self, who: str, flag: str) -> None:
-        with self._cond:
-            self._flags[who].add(flag)
-            self._cond.notify_all()
-
-    def wait(self, who: str, timeout: float | None, wake_on: set[str]) -> set[str]:
-        """Wait until one of *wake_on* is raised for *who*, the run stops or
-        *timeout* passes; returns (and clears) the flags that woke it."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while not self.stopped and not self._flags[who] & wake_on:
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    break
-                self._cond.wait(left)
-            got = self._flags[who] & wake_on
-            self._flags[who] -= got
-            return got
-
-    def add_client(self, client: ServerClient) -> None:
-        with self._cond:
-            self._clients.append(client)
-            stopped = self.stopped
-        if stopped:
-            client.abort()
-
-    def stop(self) -> None:
-        with self._cond:
-            self.stopped = True
-            clients = list(self._clients)
-            self._cond.notify_all()
-        for client in clients:
-            client.abort()
 
 
 class SyncEngine(PushMixin, PullMixin):
@@ -153,7 +89,7 @@ class SyncEngine(PushMixin, PullMixin):
         self._errors: dict[str, str] = {"push": "", "pull": "", "auth": "", "local": ""}
         self._persisted: dict[str, Any] = {}
         self._persisted_at = 0.0
-        self._run = _Run()
+        self._run = SyncRun()
         self._run.stop()  # not started yet
         self._threads: list[threading.Thread] = []
         self._reference_due = 0.0
@@ -164,7 +100,7 @@ class SyncEngine(PushMixin, PullMixin):
         """Start the background threads (a no-op if they run)."""
         if not self._run.stopped:
             return
-        run = self._run = _Run()
+        run = self._run = SyncRun()
         self._threads = []
         for name, loop in (("sync-push", self._push_loop), ("sync-pull", self._pull_loop)):
             thread = threading.Thread(target=self._thread_main, args=(loop, run), name=name, daemon=True)
@@ -216,7 +152,7 @@ class SyncEngine(PushMixin, PullMixin):
         Runs in the calling thread; network errors end up in the returned
         status (a broken cache file raises).
         """
-        run = _Run()
+        run = SyncRun()
         cache, client = self._open()
         try:
             self._refresh_counts(cache)
@@ -236,7 +172,7 @@ class SyncEngine(PushMixin, PullMixin):
 
     # --- threads -----------------------------------------------------------
 
-    def _thread_main(self, loop: Callable[[_Run, Any, ServerClient], None], run: _Run) -> None:
+    def _thread_main(self, loop: Callable[[SyncRun, Any, ServerClient], None], run: SyncRun) -> None:
         opened = self._open_until_stopped(run, "push" if loop == self._push_loop else "pull")
         if opened is None:
             return
@@ -250,7 +186,7 @@ class SyncEngine(PushMixin, PullMixin):
             client.close()
             cache.close()
 
-    def _open_until_stopped(self, run: _Run, who: str) -> tuple[Any, ServerClient] | None:
+    def _open_until_stopped(self, run: SyncRun, who: str) -> tuple[Any, ServerClient] | None:
         backoff = Backoff(*self.backoff)
         while not run.stopped:
             try:
@@ -264,7 +200,7 @@ class SyncEngine(PushMixin, PullMixin):
             return cache, client
         return None
 
-    def _push_loop(self, run: _Run, cache: Any, client: ServerClient) -> None:
+    def _push_loop(self, run: SyncRun, cache: Any, client: ServerClient) -> None:
         backoff = Backoff(*self.backoff)
         self._safely(lambda: self._load_persisted(cache))
         while not run.stopped:
@@ -287,7 +223,7 @@ class SyncEngine(PushMixin, PullMixin):
                 self._unexpected(run, "push", exc)
                 run.wait("push", backoff.next_delay(), {"kick"})
 
-    def _pull_loop(self, run: _Run, cache: Any, client: ServerClient) -> None:
+    def _pull_loop(self, run: SyncRun, cache: Any, client: ServerClient) -> None:
         backoff = Backoff(*self.backoff)
         while not run.stopped:
             try:
@@ -312,7 +248,7 @@ class SyncEngine(PushMixin, PullMixin):
                 self._unexpected(run, "pull", exc)
                 run.wait("pull", backoff.next_delay(), {"kick"})
 
-    def _back_off(self, run: _Run, who: str, delay: float, cache: Any) -> None:
+    def _back_off(self, run: SyncRun, who: str, delay: float, cache: Any) -> None:
         """Wait *delay* (or until kicked); local writes meanwhile only update the counts."""
         deadline = time.monotonic() + delay
         while not run.stopped:
@@ -334,7 +270,7 @@ class SyncEngine(PushMixin, PullMixin):
         client = ServerClient(self.server_url, self._token, timeout=self.timeout, transport=self._transport)
         return cache, client
 
-    def _guard(self, run: _Run, channel: str, cache: Any, client: ServerClient,
+    def _guard(self, run: SyncRun, channel: str, cache: Any, client: ServerClient,
                work: Callable[[], Any]) -> bool:
         """Run *work* (a push or a pull); turn trouble into status. True on success."""
         try:
@@ -359,7 +295,7 @@ class SyncEngine(PushMixin, PullMixin):
             self._unexpected(run, channel, exc)
         return False
 
-    def _unexpected(self, run: _Run, channel: str, exc: Exception) -> None:
+    def _unexpected(self, run: SyncRun, channel: str, exc: Exception) -> None:
         if run.stopped:
             return
         log.error("sync: unexpected error in %s", threading.current_thread().name, exc_info=exc)
@@ -464,42 +400,3 @@ class SyncEngine(PushMixin, PullMixin):
                 self._on_status(new)
             except Exception:
                 log.exception("sync: the status callback failed")
-
-
-def cache_status(cache: Any) -> dict[str, Any]:
-    """The seat's sync state as kept in its cache, for `sync status` (no network).
-
-    Keys: online, offline_since, last_success, login_required, last_error,
-    recorded_at, server_url (as the engine last recorded them), outbox
-    (counts per state, plus ``held``), outbox_depth, oldest_pending_seconds,
-    problems (list, see LocalCache.problems), cursor, change_seq (the change
-    number behind the cursor, or None), seat_no, operator_id.
-    """
-    from .protocol import decode_cursor
-
-    saved = cache.get_state(STATUS_KEY) or {}
-    if not isinstance(saved, dict):
-        saved = {}
-    base = asdict(SyncStatus())
-    cursor = cache.get_state("cursor", "") or ""
-    try:
-        seq: int | None = decode_cursor(cursor) if cursor else None
-    except ValueError:
-        seq = None
-    return {
-        "online": bool(saved.get("online", base["online"])),
-        "offline_since": str(saved.get("offline_since") or ""),
-        "last_success": str(saved.get("last_success") or cache.get_state("last_success", "") or ""),
-        "login_required": bool(saved.get("login_required", False)),
-        "last_error": str(saved.get("last_error") or ""),
-        "recorded_at": str(saved.get("recorded_at") or ""),
-        "server_url": str(saved.get("server_url") or ""),
-        "outbox": cache.outbox_counts(),
-        "outbox_depth": cache.outbox_depth(),
-        "oldest_pending_seconds": cache.oldest_pending_age_seconds(),
-        "problems": cache.problems(),
-        "cursor": cursor,
-        "change_seq": seq,
-        "seat_no": cache.get_state("seat_no"),
-        "operator_id": cache.get_state("operator_id", ""),
-    }

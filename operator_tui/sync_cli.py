@@ -51,7 +51,7 @@ def _open_cache(path: Any) -> Any:
 @sync_app.command("status")
 def status(server: ServerOpt = None) -> None:
     """Show connection, outbox and problems as last recorded (no network)."""
-    from .sync import cache_status
+    from .sync_status import cache_status
 
     url, paths = _seat(server)
     if not paths.cache.exists():
@@ -69,7 +69,8 @@ def status(server: ServerOpt = None) -> None:
 def now(server: ServerOpt = None) -> None:
     """Sync once: send the outbox, fetch what changed, then show the status."""
     from .credentials import TokenStore
-    from .sync import SyncEngine, cache_status
+    from .sync import SyncEngine
+    from .sync_status import cache_status
 
     url, paths = _seat(server)
     stored = TokenStore(url, paths.token_file).load() or {}
