@@ -31,6 +31,14 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MAX_FAILED_PER_OPERATOR = 5
 MAX_FAILED_PER_IP = 50
 FAILED_WINDOW = timedelta(minutes=10)
+# login_attempts only serve the limits above (the audit log keeps its own
+# record of logins): rows older than PRUNE_AFTER go, the oldest PRUNE_BATCH at
+# a time, whenever an attempt's id is a multiple of PRUNE_EVERY (ids come from
+# the database, so this holds across server processes).
+PRUNE_AFTER = max(FAILED_WINDOW, timedelta(days=1))
+PRUNE_EVERY = 100
+PRUNE_BATCH = 10_000
+_PRUNE_LOCK = (7344, 0)  # PostgreSQL advisory lock: one pruner at a time
 
 
 class AuthError(Exception):
@@ -215,12 +223,35 @@ class Accounts:
                 )
                 last_case_no = _last_case_no(tx, seat_no) if seat_no else ""
                 audit(tx, operator_id, "login", ip=ip, seat_no=seat_no)
+        if attempt % PRUNE_EVERY == 0:
+            self.prune_login_attempts()
         if refusal is not None:  # raised after the commit, so the attempt is recorded
             raise refusal
         session = Session(
             operator_id, row["name"], Role(row["role"]), row["department"], seat_no, expires
         )
         return token, session, last_case_no
+
+    def prune_login_attempts(self) -> int:
+        """Delete the oldest login attempts older than PRUNE_AFTER (at most
+        PRUNE_BATCH); return how many went.
+
+        Only the last FAILED_WINDOW is ever counted, so without this the table
+        grows with every guess of a password-guessing attack. On PostgreSQL a
+        process that finds another one pruning skips it instead of waiting
+        (two deletes of the same rows could also deadlock).
+        """
+        before = clock.iso(clock.now() - PRUNE_AFTER)
+        with self.db.transaction() as tx:
+            if tx.dialect == "postgresql" and not tx.scalar(
+                "SELECT pg_try_advisory_xact_lock(?, ?) AS locked", _PRUNE_LOCK
+            ):
+                return 0
+            return tx.execute(
+                "DELETE FROM login_attempts WHERE id IN"
+                " (SELECT id FROM login_attempts WHERE at < ? ORDER BY at LIMIT ?)",
+                (before, PRUNE_BATCH),
+            )
 
     def session(self, token: str) -> Session:
         """The session behind a bearer token, or AuthError(401)."""

@@ -192,6 +192,13 @@ MIGRATIONS: list[tuple[int, str, list[str | Callable[[Tx], None]]]] = [
             """CREATE INDEX audit_log_action ON audit_log(action, at)""",
         ],
     ),
+    (
+        5,
+        "login attempts pruned by age: an index on their time",
+        [
+            """CREATE INDEX login_attempts_at ON login_attempts(at)""",
+        ],
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
