@@ -197,7 +197,7 @@ class CaseViewScreen(PhoneReveal, Screen):
     def compose(self) -> ComposeResult:
         yield Static(inert_line(_("Case {case_no}").format(case_no=self.case_no), style="bold"),
                      id="case-title")
-        with VerticalScroll(id="case-body", can_focus=True):
+        with VerticalScroll(id="view-body", can_focus=True):
             with Horizontal(id="case-fields"):
                 yield Static("", id="fields-left", markup=False)
                 yield Static("", id="fields-right", markup=False)

@@ -192,6 +192,15 @@ async def test_home_lists_search_and_case_view(seat: Seat) -> None:
         await pilot.press("escape")
         assert app.screen is home
 
+        # the case view's stylesheet does not reach the case form opened after it
+        await pilot.press("ctrl+n")
+        await wait_idle(pilot)
+        urgency, body = (app.screen.query_one(selector).region for selector in ("#urgency", "#case-body"))
+        assert urgency.height and body.contains_region(urgency), f"the urgency row {urgency} is cut off {body}"
+        await pilot.press("escape")
+        await wait_idle(pilot)
+        assert app.screen is home
+
         # search by text, with a case that came from the server
         await pilot.press("ctrl+f", *"快递")
         await wait_idle(pilot)
