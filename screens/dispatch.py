@@ -2,9 +2,13 @@
 co-handlers, a note and the deadline; a local write that syncs later.
 
 ``DispatchScreen(seat, case_no)`` is a ``ModalScreen[bool]``: True when the
-case was dispatched. The filter Input keeps the focus: typing filters the
-departments, up/down choose the lead, ctrl+o adds or removes the highlighted
-department as a co-handler, Enter or ctrl+s dispatches, Esc cancels.
+case was dispatched. The lead starts as the routing rules' proposal and
+changes only when the operator says so. The filter Input keeps the focus:
+typing filters the departments and up/down move the highlight; Enter on a
+department that is neither the lead nor a co-handler makes it the lead (the
+next Enter dispatches); ctrl+o adds or removes the highlighted department as
+a co-handler (and clears the filter for the next one); Enter or ctrl+s
+dispatches to the lead shown; Esc cancels. The lead is never a co-handler.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ class DispatchScreen(ModalScreen[bool]):
                             _pinyin(d.get("name_zh", ""))])
             for code, d in self.departments.items()
         }
+        self.lead = self.proposed if self.proposed in self.departments else ""  # the chosen lead
         self.co: list[str] = []
         self.names_language = i18n.current_language()  # ctrl+t: the other one
 
@@ -97,6 +102,7 @@ class DispatchScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.refilter("")
+        self._show_lead()
         self._show_co()
 
     def _summary(self) -> Content:
@@ -142,21 +148,20 @@ class DispatchScreen(ModalScreen[bool]):
         plist = self.query_one(PickList)
         plist.set_options(self._option(c) for c in codes)
         if codes:
-            plist.highlighted = 0
-        self._show_lead()
+            plist.highlighted = codes.index(self.lead) if not words and self.lead in codes else 0
 
     def _option(self, code: str) -> Option:
         d = self.departments[code]
         return Option(Content.assemble(
-            ("+ " if code in self.co else "  ", "bold $text-success"),
+            ("● " if code == self.lead else "+ " if code in self.co else "  ", "bold $text-success"),
             (self._dept_name(d), "bold"),
             (f"  {code}", "$text-muted"),
             ("  ★ " + _("proposed") if code == self.proposed else "", "$text-accent"),
         ), id=code)
 
     @property
-    def lead(self) -> str:
-        """The highlighted department: the one the case goes to."""
+    def highlighted_code(self) -> str:
+        """The department highlighted in the list ("" when none is)."""
         plist = self.query_one(PickList)
         if plist.highlighted is None:
             return ""
@@ -192,14 +197,25 @@ class DispatchScreen(ModalScreen[bool]):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.refilter(event.value)
 
-    @on(PickList.OptionHighlighted)
-    def _highlighted(self) -> None:
-        self._show_lead()
-
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
+        """Enter: make the highlighted department the lead when it is neither
+        the lead nor a co-handler (in the filter); otherwise dispatch."""
         event.stop()
+        code = self.highlighted_code
+        if event.input.id == "dept-filter" and code and code != self.lead and code not in self.co:
+            self._set_lead(code)
+            self.notify(_("Lead: {department}. Enter again dispatches.").format(department=self._dept_label(code)))
+            return
         self.action_confirm()
+
+    def _set_lead(self, code: str) -> None:
+        before, self.lead = self.lead, code
+        plist = self.query_one(PickList)
+        for changed in {before, code} - {""}:
+            if changed in {o.id for o in plist.options}:
+                plist.replace_option_prompt(changed, self._option(changed).prompt)
+        self._show_lead()
 
     # --- actions -------------------------------------------------------------------
 
@@ -208,24 +224,31 @@ class DispatchScreen(ModalScreen[bool]):
         if plist.option_count:
             current = plist.highlighted if plist.highlighted is not None else -1
             plist.highlighted = max(0, min(plist.option_count - 1, current + delta))
-            self._show_lead()
 
     def action_toggle_co(self) -> None:
-        code = self.lead
+        """Add or remove the highlighted department as a co-handler, then clear
+        the filter for the next one (the lead stays as it is)."""
+        code = self.highlighted_code
         if not code:
+            return
+        if code == self.lead:
+            self.notify(_("The lead department cannot also co-handle"), severity="warning")
             return
         if code in self.co:
             self.co.remove(code)
         else:
             self.co.append(code)
-        plist = self.query_one(PickList)
-        plist.replace_option_prompt(code, self._option(code).prompt)
         self._show_co()
+        query = self.query_one("#dept-filter", Input)
+        if query.value:
+            query.value = ""  # refilters (the list is redrawn with the marks)
+        else:
+            self.query_one(PickList).replace_option_prompt(code, self._option(code).prompt)
 
     def action_confirm(self) -> None:
         lead = self.lead
         if not lead:
-            self.notify(_("Choose a lead department first"), severity="error")
+            self.notify(_("Choose a lead department first (Enter on one in the list)"), severity="error")
             return
         note = self.query_one("#dispatch-note", Input).value
         try:

@@ -242,11 +242,12 @@ async def test_dispatch_with_co_handler_and_note(seat: Seat) -> None:
         assert dispatch.proposed == proposed and dispatch.lead == proposed
         await pilot.press(*keys("chaoyang"))  # the district government as co-handler
         await pilot.pause()
-        co = dispatch.lead
-        assert co and co != proposed
-        await pilot.press("ctrl+o", *["backspace"] * 8)
+        co = dispatch.highlighted_code
+        assert co and co != proposed and dispatch.lead == proposed  # filtering does not change the lead
+        await pilot.press("ctrl+o")  # adds it and clears the filter for the next one
         await pilot.pause()
         assert dispatch.co == [co] and dispatch.lead == proposed
+        assert dispatch.query_one("#dept-filter").value == ""
         await pilot.press("tab", *keys("请先送水"), "enter")
         await pilot.pause()
         assert app.results == [form.case_no]
@@ -255,6 +256,46 @@ async def test_dispatch_with_co_handler_and_note(seat: Seat) -> None:
     case = server_case(seat, form.case_no)
     assert case["status"] == "dispatched" and case["lead_department"] == proposed
     assert case["co_departments"] == [co] and case["deadline"]
+
+
+async def test_dispatch_lead_changes_only_when_the_operator_says_so(seat: Seat) -> None:
+    """QA: filtering to pick a co-handler and pressing ctrl+s sent the co-handler
+    as the lead and dropped it as co-handler. The lead is the routing rules'
+    proposal until Enter on another department makes that one the lead."""
+    app = form_app(seat)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        await fill_standard_case(pilot)
+        await pilot.press("f5")
+        await pilot.pause()
+        dispatch = app.screen
+        proposed = dispatch.proposed
+        await pilot.press(*keys("haidian"))
+        await pilot.pause()
+        haidian = dispatch.highlighted_code
+        assert haidian and dispatch.lead == proposed
+        await pilot.press("ctrl+o", *keys("haidian"), "ctrl+o")  # twice: added, then taken off again
+        await pilot.pause()
+        assert dispatch.co == [] and dispatch.lead == proposed
+        await pilot.press(*keys("haidian"), "ctrl+o")  # on again
+        await pilot.pause()
+        assert dispatch.co == [haidian]
+        assert dispatch.highlighted_code == proposed  # the filter is empty again: the lead is highlighted
+        await pilot.press("ctrl+o")  # the lead cannot also co-handle
+        await pilot.pause()
+        assert dispatch.co == [haidian] and dispatch.lead == proposed
+        await pilot.press(*keys("chaoyang"), "enter")  # Enter on another one: it becomes the lead
+        await pilot.pause()
+        chaoyang = dispatch.lead
+        assert chaoyang not in (proposed, haidian) and isinstance(app.screen, DispatchScreen)
+        assert dispatch._dept_label(chaoyang) in str(dispatch.query_one("#dispatch-lead").render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.results == [form.case_no]
+    assert seat.engine.sync_once().outbox_depth == 0
+    case = server_case(seat, form.case_no)
+    assert case["lead_department"] == chaoyang and case["co_departments"] == [haidian]
 
 
 async def test_dispatch_offline_then_the_server_comes_back(seat: Seat, server: EmbeddedServer) -> None:
