@@ -60,6 +60,15 @@ class LoginScreen(ModalScreen[Any]):
         Binding("f1", "app.help", N_("Help"), id="login.help"),
         Binding("ctrl+q", "app.request_quit", N_("Quit"), id="login.quit"),
         Binding("f12", "app.toggle_language", N_("中文/English"), id="login.language"),
+        # Tab, shift+tab and Enter in the id field move the focus as each key
+        # arrives (priority), so a burst (a password manager's auto-type,
+        # "op3<Tab>secret") puts the password in the password field, not in
+        # the id field in clear; Enter in the password field stays the
+        # field's own (it submits after the keys before it).
+        Binding("tab", "next_field", N_("Next field"), show=False, priority=True, id="login.next_field"),
+        Binding("shift+tab", "previous_field", N_("Previous field"), show=False, priority=True,
+                id="login.previous_field"),
+        Binding("enter", "to_password", N_("Next field"), show=False, priority=True, id="login.to_password"),
     ]
 
     def __init__(self, seat: Any, *, relogin: bool = False) -> None:
@@ -128,11 +137,20 @@ class LoginScreen(ModalScreen[Any]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "later":
             return self.relogin
+        if action == "to_password":
+            return self.focused is not None and self.focused.id == "operator-id"
         return True
 
-    @on(Input.Submitted, "#operator-id")
-    def _to_password(self) -> None:
-        self.query_one("#password", Input).focus()
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
+    def action_to_password(self) -> None:
+        """Enter in the id field: on to the password (set_focus, not focus():
+        that one moves the focus only after the keys already queued)."""
+        self.set_focus(self.query_one("#password", Input))
 
     @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#login-button")

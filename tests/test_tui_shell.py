@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from central_server.demo_data import DEMO_PASSWORD
 from operator_tui import clock
@@ -103,6 +104,28 @@ async def test_login_wrong_password_then_success(fresh_seat: Seat) -> None:
         assert isinstance(app.screen, HomeScreen)
         assert fresh_seat.logged_in and fresh_seat.operator.operator_id == "op1"
         assert app.focused is not None and app.focused.id == "search"
+
+
+@pytest.mark.parametrize("between", ["tab", "enter"])
+async def test_login_typed_in_one_burst(fresh_seat: Seat, between: str) -> None:
+    """QA: "op3<Tab>demo1234" sent at once (a password manager's auto-type)
+    put the password into the id field, in clear. Tab and Enter in the id
+    field now move on as they arrive."""
+    app = OperatorApp(fresh_seat, language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_idle(pilot)
+        login = app.screen
+        assert isinstance(login, LoginScreen) and app.focused.id == "operator-id"
+        for key in [*"op1", between, *DEMO_PASSWORD, "enter"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, HomeScreen):
+                break
+        if not isinstance(app.screen, HomeScreen):
+            typed = login.query_one("#operator-id").value
+            raise AssertionError(f"not logged in: id field {typed!r}, {login.error_text!r}")
+        assert fresh_seat.operator.operator_id == "op1"  # the id field held op1, the password the rest
 
 
 async def test_keys_typed_before_the_first_screen_are_held_and_replayed_in_order(fresh_seat: Seat) -> None:
