@@ -22,6 +22,7 @@ from operator_tui.case_numbers import MAX_DAILY, make_case_no, parse_case_no
 from operator_tui.domain import (
     DISPATCH_HOURS,
     HOTLINE_ROLES,
+    UNFINISHED_STATUSES,
     Actor,
     CaseState,
     CaseStatus,
@@ -321,15 +322,19 @@ class CaseStore:
     def snapshot(self, actor: Actor, days: int, after: str, limit: int) -> tuple[list[dict], bool]:
         """Case summaries for a seat's first sync, paged by case number.
 
-        Hotline staff get cases updated in the last *days* days; a department
-        gets every case currently dispatched to it.
+        Hotline staff get every unfinished case (whatever its age: an overdue
+        one is what a repeat caller rings about) and the others updated in the
+        last *days* days; a department gets every case currently dispatched to
+        it.
         """
         with self.db.transaction(write=False) as tx:
             if actor.role in HOTLINE_ROLES:
                 since = clock.iso(clock.now() - timedelta(days=days))
+                marks = ", ".join("?" * len(UNFINISHED_STATUSES))
                 rows = tx.all(
-                    "SELECT state FROM cases WHERE updated_at >= ? AND case_no > ? ORDER BY case_no LIMIT ?",
-                    (since, after, limit + 1),
+                    f"SELECT state FROM cases WHERE (updated_at >= ? OR status IN ({marks}))"
+                    " AND case_no > ? ORDER BY case_no LIMIT ?",
+                    (since, *map(str, UNFINISHED_STATUSES), after, limit + 1),
                 )
             else:
                 rows = tx.all(

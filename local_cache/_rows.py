@@ -11,6 +11,10 @@ from typing import Any
 from .textindex import index_text
 
 OPEN_STATES = ("pending", "rejected", "conflict")
+# Case statuses with work still to do: never pruned by age. The same as
+# operator_tui.domain.UNFINISHED_STATUSES (a test checks), spelled out here so
+# that the cache does not import the domain.
+UNFINISHED_STATUSES = ("open", "dispatched", "signed", "returned", "escalated")
 PROBLEM_STATES = ("rejected", "conflict")
 
 # The indexed columns derived from a case state, in this order.

@@ -32,6 +32,7 @@ from ._db import DEFAULT_CACHE_KB
 from ._rows import (
     CASE_COLS,
     OPEN_STATES,
+    UNFINISHED_STATUSES,
     as_dict,
     case_columns,
     case_text,
@@ -308,19 +309,23 @@ class CasesMixin:
         return int(self._conn().execute("SELECT count(*) FROM cases").fetchone()[0])
 
     def prune(self, days: int) -> int:
-        """Forget cases with no activity for *days* and nothing unsent; returns how many.
+        """Forget finished cases with no activity for *days* and nothing unsent;
+        returns how many.
 
-        Keeps cases with a local overlay, open outbox items or a draft naming
-        them. Also drops delivered/discarded outbox rows older than *days*.
+        Keeps unfinished cases (UNFINISHED_STATUSES) whatever their age, and
+        cases with a local overlay, open outbox items or a draft naming them.
+        Also drops delivered/discarded outbox rows older than *days*.
         """
         cutoff = days_ago_key(days)
+        marks = ", ".join("?" * len(UNFINISHED_STATUSES))
         with self._tx() as c:
             rows = c.execute(
                 "SELECT id, case_no, state FROM cases WHERE local = 0 AND updated_at < ? "
+                f"AND status NOT IN ({marks}) "
                 "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.case_no = cases.case_no "
                 "                AND o.state IN (?, ?, ?)) "
                 "AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.case_no = cases.case_no)",
-                (cutoff, *OPEN_STATES),
+                (cutoff, *UNFINISHED_STATUSES, *OPEN_STATES),
             ).fetchall()
             n = self._delete_cases(c, rows)
             c.execute(

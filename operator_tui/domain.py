@@ -63,6 +63,16 @@ class CaseStatus(StrEnum):
     MERGED = "merged"  # folded into a master case
 
 
+# Cases someone still has to act on (the hotline or a department): a seat keeps
+# them cached whatever their age, so a repeat caller's overdue case is never
+# missing from the caller history; resolved, closed and merged ones only while
+# recent (the seat's cache window).
+UNFINISHED_STATUSES = (
+    CaseStatus.OPEN, CaseStatus.DISPATCHED, CaseStatus.SIGNED, CaseStatus.RETURNED,
+    CaseStatus.ESCALATED,
+)
+
+
 class EventType(StrEnum):
     CREATED = "created"
     EDITED = "edited"

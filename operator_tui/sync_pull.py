@@ -1,6 +1,7 @@
 """The sync engine's puller: the change feed in, and reference data by version.
 
-A snapshot of recent cases on first contact, then the feed by cursor with
+A snapshot on first contact (every unfinished case, whatever its age, and the
+others of the cache window), then the feed by cursor with
 long polls, each page applied with its cursor in one local transaction.
 Mixed into :class:`operator_tui.sync.SyncEngine`, whose state it uses.
 """
@@ -63,7 +64,8 @@ class PullMixin:
         return applied
 
     def _take_snapshot(self, cache: Any, client: ServerClient) -> str:
-        """First contact: recent case summaries, then the feed from that point."""
+        """First contact: unfinished and recent case summaries, page by page,
+        then the feed from the cursor of the first page."""
         after, cursor = "", ""
         while True:
             page = client.snapshot(self.window_days, after)

@@ -24,7 +24,9 @@ from local_cache import (
     SeatUnknownError,
 )
 from local_cache import _db, schema
+from local_cache._rows import UNFINISHED_STATUSES
 from local_cache.textindex import build_query, index_text
+from operator_tui import domain
 from operator_tui.case_numbers import make_case_no
 from operator_tui.domain import Actor, CaseState, Event, EventType, Role, apply_event
 
@@ -475,17 +477,30 @@ def test_reference_upsert_delete_and_versions(cache: LocalCache) -> None:
 # --- prune and wipe --------------------------------------------------------------
 
 
-def test_prune_keeps_unsent_and_recent(cache: LocalCache) -> None:
+def test_prune_keeps_unsent_recent_and_unfinished(cache: LocalCache) -> None:
+    """Only finished cases age out: an open case untouched for months is the
+    overdue one a repeat caller rings about (caller history, duplicates)."""
     old, recent = case_no(1, seat=5), case_no(2, seat=5)
+    old_open = case_no(4, seat=5)
+    long_ago = {"created_at": now_iso(100), "updated_at": now_iso(90)}
     cache.apply_snapshot([
-        dict(server_state(old, 1), created_at=now_iso(100), updated_at=now_iso(90)),
-        server_state(recent, 1),
+        dict(server_state(old, 1), status="closed", **long_ago),
+        server_state(recent, 1, status="closed"),
+        *(dict(server_state(case_no(10 + i, seat=5), 1), status=status, **long_ago)
+          for i, status in enumerate(UNFINISHED_STATUSES)),
+        dict(server_state(old_open, 1), status="dispatched", **long_ago),
     ])
     mine = case_no(3)
     create(cache, mine)
     cache._conn().execute("UPDATE cases SET updated_at = ? WHERE case_no = ?", (now_iso(200), mine))
     assert cache.prune(30) == 1
     assert cache.case(old) is None and cache.case(recent) and cache.case(mine)
+    assert cache.case(old_open)["status"] == "dispatched"
+    assert cache.case_count() == 3 + len(UNFINISHED_STATUSES)
+
+
+def test_the_cache_and_the_domain_agree_on_unfinished_statuses() -> None:
+    assert UNFINISHED_STATUSES == tuple(str(s) for s in domain.UNFINISHED_STATUSES)
 
 
 def test_wipe_refuses_while_changes_are_pending(cache: LocalCache) -> None:

@@ -5,24 +5,33 @@ on one PostgreSQL; one process on SQLite)."""
 from __future__ import annotations
 
 import base64
+import json
+import secrets
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 
+from operator_tui import clock
 from operator_tui.protocol import decode_cursor, encode_cursor, event_mark
 pytest.register_assert_rewrite("tests.server_helpers")  # before the import below
 
 from tests.server_helpers import (
     BACKEND_PARAMS,
+    callback,
     client,
     created,
+    dispatched,
     error_of,
     feed_head,
     login,
     note,
+    open_db,
     prepared,
+    resolved,
 )
+from tests.sync_support import SeatSim, fast_engine
 
 # shared_server (one server per backend for the whole session) lives there
 pytest_plugins = ["tests.server_helpers"]
@@ -113,6 +122,50 @@ def test_snapshot_paging(shared_server) -> None:
         if not page["has_more"]:
             break
     assert numbers == sorted(numbers) and len(numbers) == len(set(numbers)) >= 3
+
+
+def _age_on_server(database_url: str, days: int, *case_nos: str) -> None:
+    """Make cases look created and last touched *days* days ago on the server."""
+    then = clock.iso(clock.now() - timedelta(days=days))
+    with open_db(database_url) as db, db.transaction() as tx:
+        for case_no in case_nos:
+            state = json.loads(tx.scalar("SELECT state FROM cases WHERE case_no = ?", (case_no,)))
+            state.update(created_at=then, updated_at=then)
+            tx.execute("UPDATE cases SET created_at = ?, updated_at = ?, state = ? WHERE case_no = ?",
+                       (then, then, json.dumps(state), case_no))
+
+
+def test_a_snapshot_has_every_unfinished_case_and_only_recent_finished_ones(
+        shared_server, tmp_path) -> None:
+    """A repeat caller's case dispatched two months ago and still open is the
+    one the operator must see: it reaches a fresh seat's cache (and its caller
+    history) whatever its age; a closed case that old does not. Still paged."""
+    op = login(shared_server.url, "op1")
+    phone = f"138{secrets.randbelow(10**8):08d}"
+    old_open = op.next_case_no()
+    op.apply(created(old_open, phone=phone, category_code="utilities.water"),
+             dispatched(old_open, "water"))
+    old_closed, recent_closed = (op.new_case(phone=phone) for _ in range(2))
+    for case_no in (old_closed, recent_closed):
+        op.apply(resolved(case_no), callback(case_no))
+    assert op.case(old_closed)["status"] == "closed"
+    _age_on_server(shared_server.database_url, 60, old_open, old_closed)
+
+    after, pages = old_open[:-1], []  # just before this seat's cases
+    while len(pages) < 2:
+        page = op.http.get("/v1/snapshot", params={"days": 30, "after": after, "limit": 1}).json()
+        pages.append([c["case_no"] for c in page["cases"]])
+        after = page["next_after"]
+    assert pages == [[old_open], [recent_closed]]
+
+    seat = SeatSim(tmp_path / "fresh.db").login(shared_server.url, "op1")
+    try:
+        status = fast_engine(seat, shared_server.url, window_days=30).sync_once()
+        assert status.online and not status.last_error, status
+        history = {c["case_no"]: c["status"] for c in seat.cache.caller_history(phone)}
+        assert history == {old_open: "dispatched", recent_closed: "closed"}
+    finally:
+        seat.close()
 
 
 # --- long poll ------------------------------------------------------------------
