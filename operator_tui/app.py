@@ -21,6 +21,7 @@ from textual.screen import ModalScreen, Screen
 from operator_tui import i18n
 from operator_tui.i18n import N_, _
 from operator_tui.sync_status import SyncStatus
+from operator_tui.text import clean
 from screens.logout import LogoutActions
 from screens.status_bar import SeatInfo, StatusBar
 
@@ -226,12 +227,31 @@ class OperatorApp(LogoutActions, App[None]):
         return any(isinstance(s, LoginScreen) for s in self.screen_stack)
 
     def action_login(self) -> None:
-        """Log in again (the outbox is kept and sent after login)."""
+        """Log in again (the outbox is kept and sent after login).
+
+        While the session is valid there is nothing to log in to: say who is
+        logged in and which key logs out, rather than a login screen that
+        says the session ended.
+        """
         from screens.login import LoginScreen
 
         if self.login_open:
             return
+        if self.seat.logged_in:
+            self.notify(
+                _("Already logged in as {operator}. {key} logs out (from the home screen).").format(
+                    operator=clean(self.seat.operator.operator_id, one_line=True), key=self._key_of("app.logout")),
+                markup=False,
+            )
+            return
         self.push_screen(LoginScreen(self.seat, relogin=True), self._after_relogin)
+
+    def _key_of(self, binding_id: str) -> str:
+        """The key (after the user's keymap) of the app binding *binding_id*."""
+        for active in self.screen.active_bindings.values():
+            if active.binding.id == binding_id:
+                return self.get_key_display(active.binding)
+        return ""
 
     def _after_relogin(self, operator: Any) -> None:
         self._seat_info = None

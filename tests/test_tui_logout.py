@@ -134,3 +134,26 @@ async def test_a_failing_logout_says_why_and_keeps_the_operator(server, tmp_path
         assert isinstance(app.screen, HomeScreen) and seat.operator is not None
         assert "Cannot log out: tokens.json: read-only file system" in messages(app)[-1]
     seat.close()
+
+
+async def test_f9_while_logged_in_says_so_and_opens_the_login_only_once_the_session_ended(
+        server, tmp_path) -> None:
+    """F9 on a valid session used to open the re-login screen, which says the
+    session ended: now it names the operator and the key that logs out."""
+    seat = make_seat(server.url, tmp_path / "data")
+    seat.login("op1", PASSWORD)
+    app = OperatorApp(seat, language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_idle(pilot)
+        home = app.screen
+        await pilot.press("f9")
+        await pilot.pause()
+        assert app.screen is home and not app.login_open
+        assert messages(app) == ["Already logged in as op1. ^o logs out (from the home screen)."]
+
+        seat.engine._update(login_required=True)  # as after a 401; the prompt put off with "later"
+        app._relogin_snoozed_until = app._clock() + 3600
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen) and app.screen.relogin
+    seat.close()
