@@ -20,7 +20,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
@@ -71,6 +71,7 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Caller
     """One new case, from the first digit of the number to save/dispatch/answer."""
 
     CSS_PATH = "case_form.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # narrow: the side panel goes below the form
     HELP_TITLE = N_("New case")
     AUTO_FOCUS = "#phone"
     BINDINGS = [
@@ -140,7 +141,7 @@ class CaseFormScreen(FormLanguageMixin, DuplicatesMixin, PickFieldsMixin, Caller
         f = self.fields
         yield Static(id="case-header")
         with Horizontal(id="case-body"):
-            with Vertical(id="form"):
+            with VerticalScroll(id="form", can_focus=False):  # a short terminal scrolls to the focused field
                 yield from self._row(N_("Phone"), FormInput(
                     f["phone"], placeholder=_(PLACEHOLDERS["phone"]), id="phone", compact=True,
                     restrict=r"[0-9+()\- ]*", max_length=40), "phone")

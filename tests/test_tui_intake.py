@@ -129,6 +129,30 @@ async def test_handle_clock_waits_for_the_next_key_while_typing(seat: Seat, monk
         assert app.screen is form and "1:03" in header()
 
 
+async def test_the_form_works_in_an_80x24_terminal(seat: Seat) -> None:
+    """QA: at 80x24 the side panel kept 46 columns, the type bar and the
+    language were cut off and the urgency row could not be reached. Narrow,
+    the side panel goes below the form, and the form scrolls to the field
+    the focus moves to."""
+    app = form_app(seat)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        form = app.screen
+        body, side = form.query_one("#form").region, form.query_one("#side").region
+        assert side.y >= body.bottom and body.width >= 78, (body, side)
+        appeal = form.query_one(AppealTypeBar).region
+        assert body.contains_region(appeal), "the appeal type bar is cut off"
+        urgency = form.query_one("#urgency")
+        await pilot.press(*keys(PHONE))
+        for _ in range(12):  # Tab through every field, as an operator would
+            await pilot.press("tab")
+            if app.focused is urgency:
+                break
+        await settle(pilot)
+        assert app.focused is urgency
+        assert form.query_one("#form").region.contains_region(urgency.region), "the urgency row is out of sight"
+
+
 async def test_complete_case_with_keys_reaches_the_server(seat: Seat) -> None:
     app = form_app(seat)
     async with app.run_test(size=SIZE) as pilot:
