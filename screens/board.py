@@ -143,6 +143,7 @@ class BoardScreen(Screen):
     """The supervisor's board (see the module doc)."""
 
     CSS_PATH = "board.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # narrow: one column that scrolls
     HELP_TITLE = N_("Supervisor's board")
     AUTO_FOCUS = "#rates"
 

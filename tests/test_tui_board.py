@@ -143,6 +143,25 @@ async def drill(pilot, table_id: str, row_key: str, column: int) -> BoardCasesSc
     return listing
 
 
+async def test_the_board_in_an_80x24_terminal(sup: Seat) -> None:
+    """QA: at 80x24 the right column was cut ("3 热门分类 ·") and the
+    deadlines could not be read. Narrow, the panels stand in one column that
+    scrolls, and the panel keys bring each into view, whole in width."""
+    app = board_app(sup, poll=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        screen.refresh_board()
+        await idle(pilot)
+        body = screen.query_one("#board-body").region
+        for key, table_id in (("5", "deadlines"), ("3", "categories"), ("1", "rates")):
+            await pilot.press(key)
+            await idle(pilot)
+            table = screen.table(table_id)
+            assert app.focused is table
+            assert table.region.width and body.contains_region(table.region), (table_id, table.region, body)
+            assert table.region.width >= 76, "a panel is cut in width"
+
+
 async def test_every_number_drills_down_to_its_cases(sup: Seat) -> None:
     app = board_app(sup, poll=None)
     async with app.run_test(size=SIZE) as pilot:
