@@ -225,6 +225,8 @@ def payload_summary(kind: str, payload: dict[str, Any], names: Names | None = No
         co = ", ".join(n.department(d) for d in p.get("co_departments") or [])
         text = n.department(p.get("department", ""))
         return text + (f" (+ {co})" if co else "") + (f" · {p['note']}" if p.get("note") else "")
+    if kind == "signed":
+        return str(p.get("note", ""))
     if kind == "returned":
         reason = vocab.label("return_reason", p.get("reason", "")) if p.get("reason") else ""
         return " · ".join(x for x in (reason, p.get("text", "")) if x)

@@ -241,6 +241,8 @@ def test_interpreter_notes_read_in_the_ui_language(monkeypatch: pytest.MonkeyPat
     i18n.set_language("en")
     assert wl.payload_summary("note", payload) == "Interpreter left: Japanese, I-203, 14:05"
     assert wl.payload_summary("note", {"text": "plain note"}) == "plain note"
+    assert wl.payload_summary("signed", {"note": "已转属地街道办理。"}) == "已转属地街道办理。"  # not "note=…"
+    assert wl.payload_summary("signed", {}) == ""
 
 
 def test_form_drafts_keep_only_valid_interpreter_marks() -> None:
