@@ -52,6 +52,7 @@ MAX_PULL_LIMIT = 1000
 DESCRIPTION_MAX = 10_000
 TEXT_MAX = 2_000
 SHORT_MAX = 200
+EXTENSION_HOURS_MAX = 24 * 90  # the most one extension request may ask for
 
 
 @functools.lru_cache(maxsize=8192)
@@ -193,7 +194,7 @@ class ReturnedPayload(Strict):
 
 class ExtendedPayload(Strict):
     action: ExtensionAction
-    hours: Annotated[int, Field(ge=1, le=24 * 90)] = 24
+    hours: Annotated[int, Field(ge=1, le=EXTENSION_HOURS_MAX)] = 24
     reason: LongText = ""
     new_deadline: Deadline = ""
 

@@ -24,8 +24,8 @@ from textual.widgets.option_list import Option
 from operator_tui.domain import ExtensionAction, ReopenMode, ResolveMode, ReturnReason, Satisfaction
 from operator_tui.i18n import N_, _
 from operator_tui.privacy import phone_for
-from operator_tui.protocol import (CallbackPayload, ExtendedPayload, NotePayload, ReopenedPayload,
-                                   ResolvedPayload, ReturnedPayload)
+from operator_tui.protocol import (DESCRIPTION_MAX, EXTENSION_HOURS_MAX, CallbackPayload, ExtendedPayload,
+                                   NotePayload, ReopenedPayload, ResolvedPayload, ReturnedPayload)
 
 from . import worklists as wl
 from .action_form import CaseActionScreen, checked, label, when
@@ -104,8 +104,12 @@ class ReturnCaseScreen(CaseActionScreen):
             self.submit_when_typed()
 
     def payload(self) -> dict[str, Any]:
-        return checked(ReturnedPayload, {"reason": self.reason,
-                                          "text": self.query_one("#return-text", Input).value.strip()})
+        field = self.query_one("#return-text", Input)
+        text = field.value.strip()
+        if self.reason == ReturnReason.OTHER and not text:  # the wire model's rule, said in the UI language
+            self.set_focus(field)
+            raise ValueError(_("say why it goes back (needed for 'other')"))
+        return checked(ReturnedPayload, {"reason": self.reason, "text": text})
 
 
 class ExtensionRequestScreen(CaseActionScreen):
@@ -130,9 +134,12 @@ class ExtensionRequestScreen(CaseActionScreen):
 
     def hours(self) -> int:
         try:
-            return int(self.query_one("#ext-hours", Input).value)
+            hours = int(self.query_one("#ext-hours", Input).value)
         except ValueError:
-            raise ValueError(_("say how many hours more (1 to 2160)")) from None
+            hours = 0
+        if not 1 <= hours <= EXTENSION_HOURS_MAX:  # the wire model's bounds, said in the UI language
+            raise ValueError(_("say how many hours more (1 to 2160)"))
+        return hours
 
     @on(Input.Changed, "#ext-hours")
     def _show_new_deadline(self) -> None:
@@ -172,6 +179,9 @@ class ReportResultScreen(CaseActionScreen):
         result = self.query_one("#result-text", TextArea).text.strip()
         if not result:
             raise ValueError(_("write what was done"))
+        if len(result) > DESCRIPTION_MAX:  # the wire model's limit, said in the UI language
+            raise ValueError(_("the result is too long: {n} characters, at most {max}").format(
+                n=len(result), max=DESCRIPTION_MAX))
         return checked(ResolvedPayload, {"mode": ResolveMode.DEPARTMENT, "result": result})
 
 
