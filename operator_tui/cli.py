@@ -94,6 +94,9 @@ def serve(
         proxy_headers=False,  # uvicorn would trust X-Forwarded-For from 127.0.0.1: client_ip.py decides
         log_level="warning",
         access_log=False,
+        # a stop closes the seats' open long polls after 2 s instead of waiting
+        # up to their full wait: the seats see the server gone and show offline
+        timeout_graceful_shutdown=2,
     )
 
 
