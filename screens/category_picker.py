@@ -40,7 +40,7 @@ class CategoryPicker(FilterPicker):
     ]
     BROWSE_ACTIONS = ("open_group", "group_up")
     HINT = N_("↑↓ move · Enter pick · → open a group · ctrl+t other language · Esc cancel")
-    BRANCH_HINT = N_("{path} · ← back · Enter pick · ctrl+t other language · Esc cancel")
+    BRANCH_HINT = N_("{path} · ← back · → open · Enter pick · ctrl+t other language · Esc cancel")
 
     def __init__(self, seat: Any, query: str = "", *, current: str = "",
                  on_pick: Callable[[str], None] | None = None,
