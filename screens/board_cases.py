@@ -28,15 +28,36 @@ from operator_tui.i18n import N_, _, ngettext
 from . import worklists as wl
 from .board import centre_time, seat_token
 from .board_rows import Title, title_text
-from .inert import inert_line
-from .rows import case_row
+from .inert import cell, inert_line
+from .rows import case_row, status_cell
 from .status_bar import StatusBar
 from .translated import LocalizedFooter
 from .work_pane import WorkTable
 
 PAGE = 100
 COLUMNS = (N_("Case no"), N_("Created"), N_("Status"), N_("Phone"), N_("Category"), N_("Description"))
+# behind a deadline number: who has the case and how late it is, first
+DEADLINE_COLUMNS = (N_("Case no"), N_("Status"), N_("Lead dept"), N_("Next deadline"), N_("Time left"),
+                    N_("Category"), N_("Description"))
+DEADLINE_DESCRIPTION_CELLS = 24
 FetchPage = Callable[[str], dict[str, Any]]  # after -> a /v1/board/cases answer
+
+
+def deadline_row(case: dict[str, Any], names: wl.Names, deadline: Any) -> tuple[Any, ...]:
+    """A case behind a deadline number: status, lead department, its next
+    *deadline* (a desk_lists.Deadline) and the time left (overdue in red),
+    category, description."""
+    from .department_desk import next_deadline, time_left
+
+    return (
+        cell(case.get("case_no"), style="bold"),
+        status_cell(case),
+        cell(names.department(str(case.get("lead_department") or "")), limit=16),
+        next_deadline(deadline),
+        time_left(deadline),
+        cell(names.category(str(case.get("category_code") or "")), limit=12),
+        cell(case.get("description"), limit=DEADLINE_DESCRIPTION_CELLS),
+    )
 
 
 def fetch_page(seat: Any, drill: dict[str, str], at: str, days: int, after: str) -> dict[str, Any]:
@@ -86,6 +107,7 @@ class BoardCasesScreen(Screen):
         self.next_after = ""
         self.problem: tuple[str, dict[str, Any]] = ("", {})  # a catalog message and its arguments
         self.loading = False
+        self._dues: dict[str, Any] = {}  # case_no -> its desk_lists.Deadline (deadline numbers)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="board-cases-title", markup=False)
@@ -94,8 +116,24 @@ class BoardCasesScreen(Screen):
         yield StatusBar()
         yield LocalizedFooter(compact=True)
 
+    @property
+    def by_deadline(self) -> bool:
+        """A deadline number: the list shows lead departments and deadlines."""
+        return self.drill.get("metric") == "deadline"
+
+    def _columns(self) -> tuple[str, ...]:
+        return tuple(_(c) for c in (DEADLINE_COLUMNS if self.by_deadline else COLUMNS))
+
+    def _row(self, case: dict[str, Any]) -> tuple[Any, ...]:
+        names = self.names or wl.Names()
+        if not self.by_deadline:
+            return case_row(case, names)
+        from .desk_lists import deadline_of
+
+        return deadline_row(case, names, self._dues.get(case.get("case_no")) or deadline_of(case))
+
     def on_mount(self) -> None:
-        self.query_one("#board-cases", DataTable).add_columns(*(_(c) for c in COLUMNS))
+        self.query_one("#board-cases", DataTable).add_columns(*self._columns())
         self.show()
         self.load_more()
 
@@ -108,9 +146,9 @@ class BoardCasesScreen(Screen):
         table = self.query_one("#board-cases", DataTable)
         row = table.cursor_row
         table.clear(columns=True)
-        table.add_columns(*(_(c) for c in COLUMNS))
+        table.add_columns(*self._columns())
         for case in self.cases:
-            table.add_row(*case_row(case, self.names or wl.Names()), key=case["case_no"])
+            table.add_row(*self._row(case), key=case["case_no"])
         if self.cases:
             table.move_cursor(row=min(row, len(self.cases) - 1), animate=False)
         self.show()
@@ -161,12 +199,19 @@ class BoardCasesScreen(Screen):
         except Exception as exc:  # never end the app over a list
             problem = N_("could not load the list: {error}"), {"error": f"{type(exc).__name__}: {exc}"}
         names = wl.load_names(self.seat.cache, language, self.names)
+        dues = {}
+        if page is not None and self.by_deadline:  # each case's flag now, by the seat's calendar
+            from .desk_lists import deadline_of, near_share, seat_calendar
+
+            calendar, near, now = seat_calendar(self.seat.cache), near_share(), wl.local_now()
+            dues = {c.get("case_no"): deadline_of(c, now, calendar, near) for c in page.get("cases") or []}
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._loaded, after, page, problem, names)
+            self.app.call_from_thread(self._loaded, after, page, problem, names, dues)
 
     def _loaded(self, after: str, page: dict[str, Any] | None, problem: tuple[str, dict[str, Any]],
-                names: wl.Names) -> None:
+                names: wl.Names, dues: dict[str, Any]) -> None:
         self.loading = False
+        self._dues.update(dues)
         self.names = names
         self.problem = problem
         if page is not None and after == self.next_after:
@@ -178,7 +223,7 @@ class BoardCasesScreen(Screen):
             self.next_after = str(page.get("next_after") or "")
             table = self.query_one("#board-cases", DataTable)
             for case in fresh:
-                table.add_row(*case_row(case, self.names), key=case["case_no"])
+                table.add_row(*self._row(case), key=case["case_no"])
         self.show()
         self.refresh_bindings()
 

@@ -187,6 +187,15 @@ async def test_every_number_drills_down_to_its_cases(sup: Seat) -> None:
         listing = await drill(pilot, "deadlines", f"dept.{dept['department']}", 3)
         assert listing.total == dept["overdue"] == len(listing.cases)
         assert {c["lead_department"] for c in listing.cases} == {dept["department"]}
+        # QA: the supervisor sees who has each case, its deadline and how late it is
+        table = listing.query_one("#board-cases", DataTable)
+        headers = [str(column.label) for column in table.columns.values()]
+        assert headers[2:5] == ["主办单位", "最近时限", "剩余时间"], headers
+        department = listing.names.department(dept["department"])
+        for case in listing.cases:
+            cells = [c.plain for c in table.get_row(case["case_no"])]
+            assert cells[2] == department[:16] or cells[2].startswith(department[:15]), cells
+            assert cells[4].startswith("超期"), cells  # every case behind the overdue number
         # Enter opens the case view of the highlighted case
         table = listing.query_one("#board-cases", DataTable)
         first = listing.cases[table.cursor_row]["case_no"]
