@@ -73,7 +73,7 @@ class DispatchScreen(ModalScreen[bool]):
         self.urgency = self.case.get("urgency") or "normal"
         self.proposed = seat.propose_department(self.category_code, self.district)
         self.deadline = seat.deadline_for(self.category_code, self.urgency)
-        self.hours = resolve_hours(seat.category(self.category_code), self.urgency)
+        self.span = resolution_span(seat.category(self.category_code), self.urgency)
         self.departments = {d["code"]: d for d in seat.departments()}
         self._keys = {
             code: " ".join([code.lower(), d.get("name_zh", ""), d.get("name_en", "").lower(),
@@ -118,7 +118,7 @@ class DispatchScreen(ModalScreen[bool]):
             ("     " + label(N_("Urgency")), "$text-muted"),
             (vocab.label("urgency", self.urgency), "bold $text-error" if self.urgency == "critical" else "bold"),
             ("\n" + label(N_("Deadline")), "$text-muted"), (local_time(self.deadline), "bold"),
-            ("  " + _("({n} h)").format(n=self.hours), "$text-muted"),
+            ("  " + _("({span})").format(span=span_text(self.span)), "$text-muted"),
         )
 
     @staticmethod

@@ -252,3 +252,15 @@ def test_form_drafts_keep_only_valid_interpreter_marks() -> None:
     fields = from_draft({"interpreter_log": [good, "interpreter joined: nonsense", 42]})
     assert fields["interpreter_log"] == [good]
     assert "interpreter_log" not in case_payload({**fields, "phone": ""})
+
+
+@pytest.mark.parametrize("language, normal, urgent", [("zh", "15个工作日", "72小时"), ("en", "15 working days", "72 h")])
+def test_a_resolution_time_says_whether_it_counts_working_days(language: str, normal: str, urgent: str) -> None:
+    """QA: the dispatch dialog showed a normal case's 15 working days as "（360小时）"."""
+    from operator_tui.workdays import Span
+    from screens.dispatch import span_text
+
+    i18n.set_language(language)
+    assert span_text(Span(360, working=True)) == normal
+    assert span_text(Span(72)) == urgent
+    assert span_text(Span(2, working=True)) == ("2个工作小时" if language == "zh" else "2 working hours")
