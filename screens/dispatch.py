@@ -41,6 +41,17 @@ def local_time(iso_time: str) -> str:
         return "—"
 
 
+def span_text(span: Span) -> str:
+    """``15个工作日`` / ``15 working days`` for a normal case (working time),
+    ``24小时`` / ``24 h`` on the clock."""
+    if span.working and span.hours >= 24 and span.hours % 24 == 0:
+        days = int(span.hours // 24)
+        return ngettext("{n} working day", "{n} working days", days).format(n=days)
+    if span.working:
+        return _("{n} working hours").format(n=f"{span.hours:g}")
+    return _("{n} h").format(n=f"{span.hours:g}")
+
+
 def _pinyin(text: str) -> str:
     from pypinyin import lazy_pinyin
 
