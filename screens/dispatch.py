@@ -26,8 +26,8 @@ from textual.widgets.option_list import Option
 
 from operator_tui import clock, i18n
 from operator_tui.domain import DISTRICTS, Rejected
-from operator_tui.i18n import N_, _
-from operator_tui.routing import resolve_hours
+from operator_tui.i18n import N_, _, ngettext
+from operator_tui.workdays import Span, resolution_span
 from screens import vocab
 from screens.case_widgets import QuietFooter
 from screens.filter_picker import PickList, line
