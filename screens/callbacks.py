@@ -277,6 +277,7 @@ class CallbacksScreen(CallbackActions, PhoneReveal, CaseListScreen):
     def __init__(self, seat: Any, *, max_tries: int = dl.CALLBACK_TRIES) -> None:
         super().__init__(seat)
         self.max_tries = max_tries
+        self._keep_row: int | None = None  # where the cursor stays after a callback
 
     def read(self) -> list[dict[str, Any]]:
         found = dl.callbacks(self.seat.cache)
@@ -292,7 +293,9 @@ class CallbacksScreen(CallbackActions, PhoneReveal, CaseListScreen):
             tries_cell = cell(_("{n} unreachable").format(n=tries), style="bold red")
         else:
             tries_cell = cell(str(tries) if tries else "", style="bold yellow" if tries else "")
-        since = dl.moment(case.get("updated_at"))
+        # waiting since the resolution (a try that went unanswered moves the case
+        # behind the others, but the citizen has waited as long as before)
+        since = dl.moment(case.get("resolved_at") or case.get("updated_at"))
         waited = (wl.local_now() - since).total_seconds() if since else None
         by = names.department(str(case.get("lead_department") or "")) if case.get("resolve_mode") == "department" \
             else _("hotline")
@@ -329,7 +332,17 @@ class CallbacksScreen(CallbackActions, PhoneReveal, CaseListScreen):
         return {**current, "tries": case.get("tries", 0)}
 
     def after_callback(self) -> None:
+        # the case just called moves (behind the others, or off the list): the
+        # cursor stays at its row, on the next case to call
+        self._keep_row = self.pane.table.cursor_row
         self.reload()
+
+    def show_cases(self, cases: list[dict[str, Any]], names: wl.Names) -> None:
+        super().show_cases(cases, names)
+        row, self._keep_row = self._keep_row, None
+        table = self.pane.table
+        if row is not None and table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
 
     def reveal_cases(self) -> list[tuple[str, str]]:
         """The highlighted case's number (the case view shows its merged callers')."""

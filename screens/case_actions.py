@@ -221,8 +221,9 @@ class CallbackOutcomeScreen(CaseActionScreen):
         yield Static(self._caller(), classes="action-hint", id="callback-caller")
         yield Static(self._outcome(), id="callback-outcome")
         yield Input(placeholder=_(self.PLACEHOLDER), id="callback-note", max_length=2000, compact=True)
-        yield Tr(N_("The citizen is not satisfied: what now? (r / e, Enter)"), style="bold",
-                 id="reopen-label", classes="action-label")
+        question = (N_("The citizen is not satisfied: what now? (r / e, Enter)") if self.can_rework
+                    else N_("The citizen is not satisfied; the hotline answered it: escalate? (e, Enter)"))
+        yield Tr(question, style="bold", id="reopen-label", classes="action-label")
         yield OptionList(*self._choices(), id="reopen-choice", compact=True)
 
     def _caller(self) -> Content:

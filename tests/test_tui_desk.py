@@ -334,6 +334,25 @@ async def test_callback_unsatisfied_rework_goes_back_to_the_department(op: Seat,
     assert rework in [c["case_no"] for c in desk_lists.inbox(desk.cache, dept)]
 
 
+async def test_unsatisfied_with_a_direct_answer_offers_escalation_only(op: Seat) -> None:
+    """QA: the prompt said "(r / e, Enter)" on a case the hotline answered
+    itself, where there is no department to rework it and r does nothing."""
+    from tests.intake_support import ScreenApp
+
+    case = {"case_no": "251129-001-0001-1", "status": "resolved", "lead_department": "",
+            "resolve_mode": "direct", "resolution": "答复了 answered"}
+    app = ScreenApp(op, lambda s: CallbackOutcomeScreen(case, None, "6"), language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen
+        await pilot.press("enter")  # the note is optional: on to the choice
+        await pilot.pause()
+        assert form.step == 2
+        question = str(form.query_one("#reopen-label").render())
+        assert "(e, Enter)" in question and "r /" not in question, question
+        assert form.check_action("reopen", ("rework",)) is False
+
+
 async def test_no_answer_three_times_flags_unreachable(op: Seat, seats: Seats) -> None:
     case_no, _ = resolved(op, seats, "无人接听 never answers")
     app = OperatorApp(op, language="en")
@@ -341,6 +360,14 @@ async def test_no_answer_three_times_flags_unreachable(op: Seat, seats: Seats) -
         await wait_idle(pilot)
         await pilot.press("f4")
         screen = app.screen
+        # QA: after a try the cursor followed the case to the end of the list;
+        # it stays where it was, on the next case to call
+        first = screen.rows[0][0]
+        screen.pane.table.move_cursor(row=0)
+        await pilot.press("0")
+        await wait_idle(pilot)
+        assert screen.rows[-1][0] == first  # behind the others until the next round
+        assert screen.pane.table.cursor_row == 0 and screen.pane.selected_key() != first
         for n in range(1, 4):
             await select(pilot, screen, case_no)
             await pilot.press("0")
@@ -350,6 +377,12 @@ async def test_no_answer_three_times_flags_unreachable(op: Seat, seats: Seats) -
         assert row[2] == "3 unreachable"
         assert [k for k, _ in screen.rows][-1] == case_no  # listed last
         assert "1 unreachable after 3 tries" in str(screen.query_one("#list-legend").render())
+        # QA: "waited 0 s" after a try; the citizen has waited since the resolution
+        from operator_tui import i18n
+
+        case = {**screen.cases[case_no], "updated_at": clock.now_iso(),
+                "resolved_at": clock.iso(clock.now() - timedelta(hours=5))}
+        assert str(screen.row(case, screen.names)[1]) == i18n.format_duration(5 * 3600)
     assert op.engine.sync_once().outbox_depth == 0
     server = on_server(seats, case_no)
     assert server["status"] == "resolved" and server["callback_attempts"] == 3
