@@ -12,9 +12,8 @@ with HTTP 400 (bad or missing parameters), 403 (api_key) or 404 (unknown
 jurisdiction, service, request or token). Names are Chinese, or English with
 ``locale=en`` or ``Accept-Language: en``. Optional parameters sent empty are
 treated as absent. Settings (environment): ``OPERATOR_TUI_OPEN311_JURISDICTION``
-(default ``beijing.12345``), ``OPERATOR_TUI_OPEN311_CONTACT``,
-``OPERATOR_TUI_OPEN311_TIMEZONE`` (the centre's, for case-number dates;
-default Asia/Shanghai).
+(default ``beijing.12345``), ``OPERATOR_TUI_OPEN311_CONTACT``. A case number's
+date is the centre's (``OPERATOR_TUI_CENTRE_TZ``, as on the seats).
 """
 
 from __future__ import annotations
@@ -25,9 +24,8 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -60,19 +58,12 @@ Locale = Annotated[str | None, Query(description="zh (default) or en; else Accep
 class Open311Config:
     jurisdiction_id: str
     contact: str
-    timezone: tzinfo
 
     @classmethod
     def from_env(cls) -> "Open311Config":
-        name = os.environ.get("OPERATOR_TUI_OPEN311_TIMEZONE", "Asia/Shanghai")
-        try:
-            zone: tzinfo = ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = timezone(timedelta(hours=8), "CST")
         return cls(
             jurisdiction_id=os.environ.get("OPERATOR_TUI_OPEN311_JURISDICTION", "beijing.12345"),
             contact=os.environ.get("OPERATOR_TUI_OPEN311_CONTACT", "12345 citizen service hotline"),
-            timezone=zone,
         )
 
 
@@ -195,7 +186,7 @@ def open311_router(db: Database) -> APIRouter:
         idem = request.headers.get("idempotency-key", "").strip()
         event_id = "o311-" + (hashlib.sha256(f"{key.id}:{idem}".encode()).hexdigest()[:40] if idem else uuid.uuid4().hex)
         case_no, result = cases.create_from_channel(
-            Actor(f"open311:{key.name}", Role.OPERATOR), SEAT_KEY, datetime.now(cfg.timezone).date(),
+            Actor(f"open311:{key.name}", Role.OPERATOR), SEAT_KEY, clock.centre_today(),
             event_id, payload, lambda tx, no: requests.record(tx, no, key, extras),
         )
         if result.status not in ("applied", "duplicate"):

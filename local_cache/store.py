@@ -175,11 +175,13 @@ class LocalCache(CasesMixin, OutboxMixin, SearchMixin, ReferenceMixin):
         never goes below what the server says this seat used.
 
         *last_used* is either the highest daily sequence used on *day*
-        (default today, local date) or the newest case number this seat made
-        (protocol.LoginResponse.last_case_no; its own date counts, and a number
-        of another seat is ignored). '' or 0: nothing known.
+        (default the centre's today: the date in the numbers made now) or the
+        newest case number this seat made (protocol.LoginResponse.last_case_no;
+        its own date counts, and a number of another seat is ignored). '' or
+        0: nothing known.
         """
         from operator_tui.case_numbers import MAX_SEAT, parse_case_no
+        from operator_tui.clock import centre_today
 
         if not 1 <= int(seat_no) <= MAX_SEAT:
             raise ValueError(f"seat number must be 1..{MAX_SEAT}, got {seat_no}")
@@ -191,7 +193,7 @@ class LocalCache(CasesMixin, OutboxMixin, SearchMixin, ReferenceMixin):
                 if used_seat == seat_no:
                     floor = (used_day, seq)
         elif last_used:
-            floor = (day or date.today(), int(last_used))
+            floor = (day or centre_today(), int(last_used))
         with self._tx() as c:
             self._set_state_value(c, "seat_no", seat_no)
             if floor is not None:

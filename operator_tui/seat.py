@@ -358,7 +358,7 @@ class Seat:
         """Start a case: a draft id and the case number, fixed from now on."""
         draft_id = uuid.uuid4().hex
         now = clock.now()
-        case_no = self.cache.next_case_no(now.astimezone().date())
+        case_no = self.cache.next_case_no(clock.to_centre(now).date())  # the centre's date
         self.cache.save_draft(draft_id, {"case_no": case_no}, started_at=clock.iso(now), case_no=case_no)
         return draft_id, case_no
 

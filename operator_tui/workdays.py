@@ -53,12 +53,12 @@ import os
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import clock
+from .clock import centre_timezone
 from .domain import CaseStatus, Urgency
 from .routing import resolve_hours
 
@@ -66,23 +66,9 @@ HOLIDAY = "holiday"
 WORKDAY = "workday"
 DAY_KINDS = (HOLIDAY, WORKDAY)
 DEFAULT_NEAR_FRACTION = 0.8
-DEFAULT_CENTRE_TZ = "Asia/Shanghai"
 MAX_SEARCH_DAYS = 3660  # a calendar with no working day in ten years is broken
 
-TZ_ENV = "OPERATOR_TUI_CENTRE_TZ"
 NEAR_ENV = "OPERATOR_TUI_NEAR_DEADLINE"
-
-
-def centre_timezone(name: str | None = None) -> tzinfo:
-    """The centre's timezone: *name*, else ``OPERATOR_TUI_CENTRE_TZ``, else
-    Asia/Shanghai (a fixed UTC+8 when the system has no tz database)."""
-    name = name or os.environ.get(TZ_ENV) or DEFAULT_CENTRE_TZ
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        if name == DEFAULT_CENTRE_TZ:
-            return timezone(timedelta(hours=8), "CST")
-        raise ValueError(f"unknown timezone {name!r} (e.g. Asia/Shanghai)") from None
 
 
 def near_fraction(value: str | float | None = None) -> float:

@@ -73,8 +73,8 @@ def fetch_board(seat: Any, token: str) -> dict[str, Any]:
 
 
 def centre_time(iso_time: str, timezone: str = "") -> str:
-    """``HH:MM`` of *iso_time* in the centre's time zone (the board's hours
-    are the centre's), else in the seat's."""
+    """``HH:MM`` of *iso_time* in the centre's time zone as the server names
+    it (the board's hours are the server's), else as the seat has it."""
     if not iso_time:
         return ""
     if timezone:

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from operator_tui import i18n
+from operator_tui import clock, i18n
 from operator_tui.domain import EventType, Rejected
 from operator_tui.i18n import N_, _, ngettext
 from operator_tui.interpreter import InterpreterMark, on_call
@@ -379,7 +379,7 @@ class CaseViewScreen(PhoneReveal, Screen):
 
 def interpreter_line(mark: InterpreterMark, *, done: bool = False) -> str:
     """``Interpreter on the call: 日语 I-203 since 14:05`` (or what was just recorded)."""
-    here = mark.at.astimezone(wl.local_now().tzinfo)
+    here = clock.to_centre(mark.at)
     args = {"language": i18n.language_name(mark.language), "id": mark.interpreter_id,
             "time": i18n.format_time(here)}
     if not done:

@@ -34,9 +34,9 @@ from screens.filter_picker import PickList, line
 
 
 def local_time(iso_time: str) -> str:
-    """``2025年11月29日 14:05`` / ``29 Nov 2025 14:05`` in the seat's local time."""
+    """``2025年11月29日 14:05`` / ``29 Nov 2025 14:05`` in the centre's time."""
     try:
-        return i18n.format_datetime(clock.parse(iso_time).astimezone())
+        return i18n.format_datetime(clock.to_centre(clock.parse(iso_time)))
     except (TypeError, ValueError):
         return "—"
 

@@ -28,8 +28,8 @@ from .translated import LocalizedFooter, Tr
 
 
 def now() -> datetime:
-    """Now in the seat's time zone (the time written into the note)."""
-    return clock.now().astimezone()
+    """Now in the centre's time zone (the time written into the note)."""
+    return clock.centre_now()
 
 
 def record_mark(present: InterpreterMark, *, left: bool = True) -> InterpreterMark:

@@ -97,7 +97,7 @@ class LogoutActions:
             app.notify(_("Logged out. This seat's copy of the cases was wiped."), markup=False)
             return
         try:
-            until = i18n.format_datetime_short(clock.parse(result.expires_at).astimezone())
+            until = i18n.format_datetime_short(clock.to_centre(clock.parse(result.expires_at)))
         except (TypeError, ValueError):
             until = "?"
         app.notify(_("Logged out and wiped. The server could not be reached, so the token was deleted "

@@ -14,6 +14,7 @@ from datetime import datetime
 from textual.content import Content
 from textual.widgets import Static
 
+from operator_tui import clock
 from operator_tui.i18n import _, format_duration, format_time
 from operator_tui.sync_status import SyncStatus
 from operator_tui.text import clean
@@ -44,14 +45,14 @@ def age_text(seconds: float | None) -> str:
 
 
 def local_hhmm(iso_time: str) -> str:
-    """``hh:mm`` in the seat's local time for an ISO 8601 UTC timestamp."""
+    """``hh:mm`` in the centre's time for an ISO 8601 UTC timestamp."""
     if not iso_time:
         return ""
     try:
         moment = datetime.fromisoformat(iso_time.replace("Z", "+00:00"))
     except ValueError:
         return ""
-    return format_time(moment.astimezone())
+    return format_time(clock.to_centre(moment))
 
 
 def status_content(status: SyncStatus, seat: SeatInfo) -> Content:

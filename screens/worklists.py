@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from operator_tui import i18n
+from operator_tui import clock, i18n
 from operator_tui.domain import DISTRICTS
 from operator_tui.i18n import _
 from operator_tui.interpreter import JOINED, parse_note
@@ -25,32 +25,37 @@ SEARCH_LIMIT = 100
 
 
 def local_now() -> datetime:
-    """Now, in the seat's local time zone (tests replace this)."""
-    return datetime.now().astimezone()
+    """Now, in the centre's time zone (tests replace this). "Local" here and
+    below is the centre's time (:mod:`operator_tui.clock`), never the
+    machine's: the case numbers' dates are the centre's too."""
+    return clock.centre_now()
+
+
+def centre_today() -> date:
+    """The centre's date now (of :func:`local_now`, whatever zone a test gives it)."""
+    return clock.to_centre(local_now()).date()
 
 
 def local_moment(iso_time: str | None) -> datetime | None:
-    """An ISO time in the seat's local time zone (None: empty or not a time)."""
+    """An ISO time in the centre's time zone (None: empty or not a time)."""
     if not iso_time:
         return None
     try:
         moment = datetime.fromisoformat(str(iso_time).replace("Z", "+00:00"))
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(local_now().tzinfo)
+    return clock.to_centre(moment)
 
 
 def local_time(iso_time: str | None, with_date: bool = False) -> str:
-    """An ISO time as the seat's local ``14:05``; with the day when not today
-    (or *with_date*): ``11月29日 14:05`` / ``29 Nov 14:05`` (UI language)."""
+    """An ISO time as the centre's ``14:05``; with the day when not the
+    centre's today (or *with_date*): ``11月29日 14:05`` / ``29 Nov 14:05`` (UI language)."""
     if not iso_time:
         return ""
     here = local_moment(iso_time)
     if here is None:
         return str(iso_time)[:16]
-    if with_date or here.date() != local_now().date():
+    if with_date or here.date() != centre_today():
         return i18n.format_datetime_short(here)
     return i18n.format_time(here)
 
@@ -136,7 +141,7 @@ def my_cases_today(cache: Any, operator_id: str, limit: int = MY_CASES_LIMIT) ->
     seat_no = cache.seat_no
     if not operator_id or not seat_no:
         return []
-    prefix = f"{local_now():%y%m%d}-{int(seat_no):03d}-"
+    prefix = f"{centre_today():%y%m%d}-{int(seat_no):03d}-"
     rows = cache.read(
         "SELECT state, local, server_version FROM cases WHERE case_no >= ? AND case_no < ? "
         "ORDER BY case_no DESC LIMIT ?",
@@ -187,7 +192,7 @@ def interpreter_summary(text: str) -> str | None:
     mark = parse_note(text)
     if mark is None:
         return None
-    here = mark.at.astimezone(local_now().tzinfo)
+    here = clock.to_centre(mark.at)
     message = _("Interpreter joined: {language}, {id}, {time}") if mark.action == JOINED \
         else _("Interpreter left: {language}, {id}, {time}")
     return message.format(language=i18n.language_name(mark.language), id=mark.interpreter_id,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, OptionList
 
-from operator_tui import i18n
+from operator_tui import clock, i18n
 from operator_tui.app import OperatorApp
 from operator_tui.seat import Seat
 from screens import worklists
@@ -39,6 +39,7 @@ OVERDUE = "251127-012-0021-1"  # signed, resolution deadline passed, an extensio
 def fixed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     before = i18n.current_language()
     monkeypatch.setattr(worklists, "local_now", lambda: NOW)
+    monkeypatch.setenv(clock.TZ_ENV, "Asia/Shanghai")  # the times shown are the centre's
     monkeypatch.setattr(OperatorApp, "live_outbox", lambda self, status: status)
     yield
     i18n.set_language(before)
@@ -89,7 +90,7 @@ async def test_f12_relabels_the_desk_and_the_case_view_live(desk_seat: Seat) -> 
         table = desk.pane.table
         assert columns(table) == ["工单号", "最近时限", "剩余时间", "状态", "分类", "区县", "诉求内容"]
         row = dict(desk.rows)[OVERDUE]
-        assert (row[1], row[2], row[3], row[4]) == ("11月29日 08:00 办结", "超期2小时30分", "已签收 +延期", "垃圾清运")
+        assert (row[1], row[2], row[3], row[4]) == ("11月29日 16:00 办结", "超期2小时30分", "已签收 +延期", "垃圾清运")
         assert shown(desk, "#desk-title").startswith("承办单位工作台  市城市管理委")
         assert shown(desk, "#desk-counts").startswith("4件在办  ·  2件待签收")
         assert "签收" in footer_words(desk) and "Sign" not in footer_words(desk)
@@ -103,7 +104,7 @@ async def test_f12_relabels_the_desk_and_the_case_view_live(desk_seat: Seat) -> 
         assert columns(table) == ["Case no", "Next deadline", "Time left", "Status", "Category", "District",
                                   "Description"]
         row = dict(desk.rows)[OVERDUE]
-        assert (row[1], row[2], row[3]) == ("29 Nov 08:00 result", "overdue 2 h 30 min", "signed +ext")
+        assert (row[1], row[2], row[3]) == ("29 Nov 16:00 result", "overdue 2 h 30 min", "signed +ext")
         assert shown(desk, "#desk-title").startswith("Department desk  City Management Commission")
         assert shown(desk, "#desk-counts").startswith("4 open cases  ·  2 to sign  ·  1 near deadline")
         assert "Sign" in footer_words(desk) and "签收" not in footer_words(desk)

@@ -5,8 +5,8 @@ beside the case form. The board and the drill-down list in both UI languages
 
 Deterministic: the board screen is fed a fixed /v1/board answer (no server,
 no timer), the drill-down list a fixed page; the seat holds fixed reference
-data (tests.intake_support.fixed_seat), the clock is frozen at FIXED_NOW and
-the time zone is UTC. Update with
+data (tests.intake_support.fixed_seat), the clock is frozen at FIXED_NOW,
+the machine's time zone is UTC and the centre's Asia/Shanghai. Update with
 ``pytest tests/test_tui_snapshots_board.py --snapshot-update``.
 """
 
@@ -45,6 +45,8 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     os.environ["TZ"] = "UTC"
     time.tzset()
     monkeypatch.setattr(clock, "now", lambda: FIXED_NOW)
+    # the centre's zone, as the fixed board names it; the machine's is UTC
+    monkeypatch.setenv(clock.TZ_ENV, "Asia/Shanghai")
     monkeypatch.setattr(local_cache.search, "days_ago_key",
                         lambda days: utc_key(FIXED_NOW - timedelta(days=days)))
     yield

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from operator_tui import clock
 from operator_tui.app import OperatorApp
 from operator_tui.credentials import TokenStore
 from operator_tui.seat import Seat, SeatPaths
@@ -116,6 +117,8 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     os.environ["TZ"] = "UTC"
     time.tzset()
     monkeypatch.setattr(worklists, "local_now", lambda: NOW)
+    # the centre's zone (its working days, the times shown), not the machine's
+    monkeypatch.setenv(clock.TZ_ENV, "Asia/Shanghai")
     monkeypatch.setattr(OperatorApp, "live_outbox", lambda self, status: status)  # the fixed status
     yield
     if old_tz is None:

@@ -38,6 +38,8 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     os.environ["TZ"] = "UTC"
     time.tzset()
     monkeypatch.setattr(clock, "now", lambda: FIXED_NOW)
+    # the centre's zone is the machine's here: the times shown are UTC
+    monkeypatch.setenv(clock.TZ_ENV, "UTC")
     # the cache's caller-history window ("the last 365 days") from the same now
     monkeypatch.setattr(local_cache.search, "days_ago_key",
                         lambda days: utc_key(FIXED_NOW - timedelta(days=days)))

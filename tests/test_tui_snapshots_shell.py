@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from operator_tui import clock
 from operator_tui.app import OperatorApp
 from operator_tui.credentials import TokenStore
 from operator_tui.i18n import N_
@@ -100,6 +101,8 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     os.environ["TZ"] = "UTC"
     time.tzset()
     monkeypatch.setattr(worklists, "local_now", lambda: NOW)
+    # the centre's zone is the machine's here: the times shown are UTC
+    monkeypatch.setenv(clock.TZ_ENV, "UTC")
     monkeypatch.setattr(OperatorApp, "live_outbox", lambda self, status: status)  # the fixed status
     yield
     if old_tz is None:

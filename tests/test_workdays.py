@@ -101,11 +101,11 @@ def test_calendar_files(tmp_path) -> None:
 
 
 def test_centre_timezone_and_near_fraction_settings(monkeypatch) -> None:
-    monkeypatch.delenv(workdays.TZ_ENV, raising=False)
+    monkeypatch.delenv(clock.TZ_ENV, raising=False)
     assert workdays.centre_timezone().utcoffset(datetime(2026, 7, 1)) == timedelta(hours=8)
-    monkeypatch.setenv(workdays.TZ_ENV, "Europe/Berlin")
+    monkeypatch.setenv(clock.TZ_ENV, "Europe/Berlin")
     assert workdays.centre_timezone().utcoffset(datetime(2026, 7, 1)) == timedelta(hours=2)
-    monkeypatch.setenv(workdays.TZ_ENV, "Mars/Olympus")
+    monkeypatch.setenv(clock.TZ_ENV, "Mars/Olympus")
     with pytest.raises(ValueError, match="unknown timezone"):
         workdays.centre_timezone()
     monkeypatch.delenv(workdays.NEAR_ENV, raising=False)
