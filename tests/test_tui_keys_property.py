@@ -200,6 +200,22 @@ def form_with_draft(*then: str) -> Start:
     return Start(make)
 
 
+def relogin_prompt() -> Start:
+    """The login prompt a seat shows once the server has ended its session
+    (F9 while still logged in only says so)."""
+
+    def make() -> Setup:
+        async def setup(pilot) -> None:
+            from screens.login import LoginScreen
+
+            app = pilot.app
+            app.push_screen(LoginScreen(app.seat, relogin=True), app._after_relogin)
+
+        return setup
+
+    return Start(make)
+
+
 def district_picker() -> Start:
     async def setup(pilot) -> None:
         await pilot.press("ctrl+n")
@@ -299,7 +315,7 @@ def operator_starts(world: World) -> dict[str, Start]:
         "callback_case": on_row(world.awaiting_callback, "enter", open_with=("f4",)),
         "callback_outcome": on_row(world.awaiting_callback, "3", open_with=("f4",)),
         "confirm_quit": form_with_draft("ctrl+q"),
-        "relogin": keys("f9"),
+        "relogin": relogin_prompt(),
     }
 
 
