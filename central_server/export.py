@@ -7,7 +7,9 @@ board (its ``metric``/``key``/``at``/``days``, see central_server.board). A
 department user exports only the cases its department may see.
 
 What a file holds: one row a case, in case order, a header in Chinese or
-English, names of categories and departments in that language. The file is
+English, names of categories and departments and the words for channel,
+appeal type, urgency, status and satisfaction in that language (the codes of
+the categories stay in a column of their own). The file is
 UTF-8 with a BOM (Excel opens it right). Every cell is inert: control, bidi
 and zero-width characters are stripped, and a cell that a spreadsheet would
 take for a formula (it starts with = + - @ tab or CR, or their full-width
@@ -29,6 +31,7 @@ from operator_tui import clock, workdays
 from operator_tui.domain import DISTRICTS, CaseStatus, Channel
 from operator_tui.privacy import dial_form, mask_phone
 from operator_tui.text import clean
+from operator_tui.vocab import label_in
 
 from .board import Board, parse_key
 from .db import Database
@@ -215,8 +218,10 @@ class Exporter:
         values = {
             "case_no": case.get("case_no"),
             "created": self._local(case.get("created_at")),
-            "channel": case.get("channel"), "appeal_type": case.get("appeal_type"),
-            "urgency": case.get("urgency"), "status": case.get("status"),
+            "channel": label_in(lang, "channel", case.get("channel")),
+            "appeal_type": label_in(lang, "appeal_type", case.get("appeal_type")),
+            "urgency": label_in(lang, "urgency", case.get("urgency")),
+            "status": label_in(lang, "status", case.get("status")),
             "category_code": case.get("category_code"),
             "category": name_of(categories.get(case.get("category_code") or ""), lang),
             "district": DISTRICTS.get(case.get("district") or "", ("", ""))[0 if lang == "zh" else 1],
@@ -231,7 +236,8 @@ class Exporter:
             "deadline": self._local(case.get("deadline")),
             "overdue": ("是" if lang == "zh" else "yes") if overdue else "",
             "resolved": self._local(case.get("resolved_at")),
-            "resolution": case.get("resolution"), "satisfaction": case.get("satisfaction"),
+            "resolution": case.get("resolution"),
+            "satisfaction": label_in(lang, "satisfaction", case.get("satisfaction")) if case.get("satisfaction") else "",
         }
         return [inert_cell(values[key]) for key, _, _ in COLUMNS]
 

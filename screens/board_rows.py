@@ -21,11 +21,10 @@ from typing import Any
 
 from rich.text import Text
 
-from operator_tui import i18n
+from operator_tui import i18n, vocab
 from operator_tui.domain import Channel
 from operator_tui.i18n import NP_, N_, _, ngettext, pgettext
 
-from . import vocab
 from . import worklists as wl
 from .inert import cell
 

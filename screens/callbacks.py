@@ -30,14 +30,13 @@ from textual.worker import get_current_worker
 
 from local_cache import CacheError
 
-from operator_tui import i18n
+from operator_tui import i18n, vocab
 from operator_tui.domain import EventType, Rejected, Satisfaction
 from operator_tui.duplicates import callers_of
 from operator_tui.i18n import N_, _, ngettext
 from operator_tui.privacy import phone_for
 
 from . import desk_lists as dl
-from . import vocab
 from . import worklists as wl
 from .case_actions import OUTCOMES, CallbackOutcomeScreen
 from .case_view import CaseViewScreen

@@ -10,11 +10,10 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from operator_tui import i18n
+from operator_tui import i18n, vocab
 from operator_tui.i18n import _, ngettext
 from operator_tui.text import clean
 
-from . import vocab
 
 STATUS_STYLE = {
     "open": "bold $text-warning",

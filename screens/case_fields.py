@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from operator_tui import i18n
+from operator_tui import i18n, vocab
 from operator_tui.domain import DISPATCH_HOURS, DISTRICTS, Channel, Urgency
 from operator_tui.i18n import _
 from operator_tui.interpreter import parse_note
 from operator_tui.protocol import DESCRIPTION_MAX, SHORT_MAX, TEXT_MAX, normalize_phone
 from operator_tui.text import clean
-from screens import vocab
 from screens.case_widgets import APPEAL_ORDER
 
 # The choices' values; their labels are made in the UI language by *_options().

@@ -11,11 +11,11 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Input, Select, Static, TextArea
 
+from operator_tui import vocab
 from operator_tui.domain import DISTRICTS
 from operator_tui.i18n import _
 from operator_tui.protocol import normalize_phone
 from operator_tui.text import clean
-from screens import vocab
 from screens.caller_history import CallerHistory
 from screens.case_fields import dispatch_time
 from screens.case_widgets import ChoiceField

@@ -23,13 +23,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from operator_tui import clock, i18n
+from operator_tui import clock, i18n, vocab
 from operator_tui.domain import EventType, Rejected
 from operator_tui.i18n import N_, _, ngettext
 from operator_tui.interpreter import InterpreterMark, on_call
 from operator_tui.privacy import phone_for
 
-from . import vocab
 from . import worklists as wl
 from .inert import cell, inert, inert_line
 from .live_list import visible

@@ -14,10 +14,10 @@ from textual.widget import Widget
 from textual.screen import Screen
 from textual.widgets import Static
 
+from operator_tui import vocab
 from operator_tui.domain import AppealType
 from operator_tui.i18n import N_, _, current_language
 
-from . import vocab
 from .translated import LocalizedFooter
 
 APPEAL_ORDER = [AppealType.ENQUIRY, AppealType.COMPLAINT, AppealType.REPORT, AppealType.HELP,

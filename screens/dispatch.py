@@ -24,11 +24,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
-from operator_tui import clock, i18n
+from operator_tui import clock, i18n, vocab
 from operator_tui.domain import DISTRICTS, Rejected
 from operator_tui.i18n import N_, _, ngettext
 from operator_tui.workdays import Span, resolution_span
-from screens import vocab
 from screens.case_widgets import QuietFooter
 from screens.filter_picker import PickList, line
 

@@ -18,11 +18,11 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
+from operator_tui import vocab
 from operator_tui.domain import EventType
 from operator_tui.i18n import N_, _, ngettext
 
 from . import desk_lists as dl
-from . import vocab
 from . import worklists as wl
 from .callbacks import CaseListScreen, record
 from .inert import cell

@@ -25,11 +25,10 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from operator_tui import duplicates as dup
-from operator_tui import i18n
+from operator_tui import i18n, vocab
 from operator_tui.domain import DISTRICTS, Rejected
 from operator_tui.i18n import N_, _, ngettext
 
-from . import vocab
 from . import worklists as wl
 from .caller_history import STATUS_STYLE
 from .inert import inert_line

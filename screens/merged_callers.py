@@ -18,10 +18,10 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from operator_tui import duplicates as dup
+from operator_tui import vocab
 from operator_tui.i18n import _, ngettext
 from operator_tui.privacy import phone_for
 
-from . import vocab
 from . import worklists as wl
 from .inert import inert_line
 from .live_list import visible

@@ -13,10 +13,10 @@ from typing import Any
 from rich.text import Text
 from textual.content import Content
 
+from operator_tui import vocab
 from operator_tui.i18n import _
 from operator_tui.privacy import mask_phone
 
-from . import vocab
 from . import worklists as wl
 from .inert import cell, inert_line
 

@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from operator_tui import clock, i18n
+from operator_tui import clock, i18n, vocab
 from operator_tui.domain import DISTRICTS
 from operator_tui.i18n import _
 from operator_tui.interpreter import JOINED, parse_note
 from operator_tui.privacy import mask_phone
 
-from . import vocab
 
 MY_CASES_LIMIT = 500
 PENDING_LIMIT = 500

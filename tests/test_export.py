@@ -116,7 +116,9 @@ def test_a_day_in_chinese_with_names_and_masked_phones(sup, cases) -> None:
     found = {r["工单号"]: r for r in rows(export(sup.http))}
     assert set(cases.values()) <= set(found)
     water = found[cases["water"]]
-    assert water["分类"] == "供水" and water["承办单位"] == "自来水集团" and water["状态"] == "dispatched"
+    assert water["分类"] == "供水" and water["承办单位"] == "自来水集团" and water["状态"] == "已派单"
+    # QA: the Chinese file had English codes in these columns (phone, suggestion, normal, dispatched)
+    assert (water["渠道"], water["诉求类型"], water["紧急程度"]) == ("电话", "咨询", "一般"), water
     assert water["电话"] == "138****8000" and PHONE not in json.dumps(found, ensure_ascii=False)
     assert water["超期"] == "是" and water["区"] == "朝阳区" and water["受理时间"].startswith(str(clock.now().year))
     power = found[cases["power"]]
@@ -125,6 +127,7 @@ def test_a_day_in_chinese_with_names_and_masked_phones(sup, cases) -> None:
     english = {r["Case no"]: r for r in rows(export(sup.http, lang="en"))}
     assert english[cases["water"]]["Lead department"] == "Water Group"
     assert english[cases["water"]]["Overdue"] == "yes" and english[cases["power"]]["Overdue"] == ""
+    assert (english[cases["water"]]["Status"], english[cases["water"]]["Channel"]) == ("dispatched", "phone")
 
 
 @pytest.mark.parametrize("params, expected", [

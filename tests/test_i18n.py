@@ -91,7 +91,7 @@ def test_english_needs_no_catalog_and_chinese_translates() -> None:
 
 
 def test_contexts_tell_the_same_english_word_apart() -> None:
-    from screens import vocab
+    from operator_tui import vocab
 
     i18n.set_language("zh")
     assert vocab.status("dispatched") == "已派单"

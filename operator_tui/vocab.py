@@ -3,12 +3,15 @@ appeal types, urgencies, callback outcomes... (the stored values stay the
 English enum values; only what is shown is translated).
 
 ``label(kind, value)`` gives the word for an enum value, or the value itself
-when it is unknown (data from a newer server must still show).
+when it is unknown (data from a newer server must still show);
+``label_in(language, kind, value)`` the same in a given language, whatever
+the UI language is (the central server's CSV export, one request in Chinese
+beside another in English).
 """
 
 from __future__ import annotations
 
-from operator_tui.i18n import NP_, N_, _, pgettext
+from operator_tui.i18n import NP_, N_, _, pgettext, translations
 
 STATUS = {
     "open": NP_("status", "open"),
@@ -118,6 +121,16 @@ def label(kind: str, value: object) -> str:
     if isinstance(message, tuple):
         return pgettext(*message)
     return _(message)
+
+
+def label_in(language: str, kind: str, value: object) -> str:
+    """The word for *value* of *kind* in *language* ("zh" or "en")."""
+    text = "" if value is None else str(value)
+    message = KINDS[kind].get(text)
+    if message is None:
+        return text
+    catalog = translations(language)
+    return catalog.pgettext(*message) if isinstance(message, tuple) else catalog.gettext(message)
 
 
 def status(value: object) -> str:
