@@ -103,8 +103,12 @@ class FilterPicker(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.refilter(self.initial_query)
         if self._submit_when_ready:
+            # the Enter typed ahead: pick (or, in the category tree, open a
+            # group: then the keys after it are typed on, into this picker)
+            self._submit_when_ready = False
+            after, self._typed_after_enter = self._typed_after_enter, []
             self.action_pick()
-            for key, character in self._typed_after_enter:
+            for key, character in after:
                 self.typed_ahead(key, character)
 
     def typed_ahead(self, key: str, character: str | None) -> None:
@@ -117,12 +121,12 @@ class FilterPicker(ModalScreen[str | None]):
         elif self._submit_when_ready:
             self._typed_after_enter.append((key, character))
         elif key == "enter":
-            if self.is_mounted and self.filtered_for is not None:
+            if self.filtered_for is not None:  # the list is there (from on_mount on)
                 self.action_pick()
             else:
                 self._submit_when_ready = True
         elif character and character.isprintable():
-            if self.is_mounted:
+            if self.filtered_for is not None:
                 self.query_one("#picker-query", Input).insert_text_at_cursor(character)
             else:
                 self.initial_query += character

@@ -484,6 +484,24 @@ async def test_category_picker_browses_the_tree_with_nothing_typed(seat: Seat) -
     assert app.results == [None]
 
 
+async def test_enter_typed_ahead_onto_a_group_opens_it_and_the_keys_after_it_follow(seat: Seat) -> None:
+    """Review: Enter typed before the picker opened, landing on a top group
+    (nothing used yet), looped for ever replaying the keys after it."""
+    picker = CategoryPicker(seat)
+    picker.typed_ahead("enter", None)
+    picker.typed_ahead("enter", None)
+    app = ScreenApp(seat, lambda s: picker)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        top = seat.category_index.children()[0]
+        inner = seat.category_index.children(top.code)[0]
+        assert picker.branch == inner.code  # each Enter opened the highlighted group, in order
+        assert not picker.done and not picker._submit_when_ready and not picker._typed_after_enter
+        await pilot.press("down", "enter")  # a leaf now: picked
+        await pilot.pause()
+    assert app.results == [seat.category_index.children(inner.code)[1].code]
+
+
 async def test_district_picker_type_to_filter(seat: Seat) -> None:
     app = ScreenApp(seat, lambda s: DistrictPicker())
     async with app.run_test(size=SIZE) as pilot:
