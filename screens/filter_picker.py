@@ -148,10 +148,13 @@ class FilterPicker(ModalScreen[str | None]):
         The focused filter would shadow these bindings (← → Backspace are
         its own), so the filter asks here first, in key order; the keys
         follow the keymap like any binding."""
-        for binding in self._bindings.key_to_bindings.get(key, []):
-            if binding.action.split("(")[0] in self.BROWSE_ACTIONS and \
-                    await self.app.run_action(binding.action, self):
-                return True
+        for namespace, bindings in self._binding_chain:  # with the user's keymap applied
+            if namespace is not self:
+                continue
+            for binding in bindings.key_to_bindings.get(key, []):
+                if binding.action.split("(")[0] in self.BROWSE_ACTIONS and \
+                        await self.app.run_action(binding.action, self):
+                    return True
         return False
 
     def refilter(self, query: str, highlight: str = "") -> None:

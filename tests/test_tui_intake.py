@@ -502,6 +502,22 @@ async def test_enter_typed_ahead_onto_a_group_opens_it_and_the_keys_after_it_fol
     assert app.results == [seat.category_index.children(inner.code)[1].code]
 
 
+async def test_the_browse_keys_follow_the_keymap(seat: Seat) -> None:
+    """Review: the tree's browse keys were read from the bindings as declared,
+    so a keymap did not move them."""
+    app = ScreenApp(seat, lambda s: CategoryPicker(s))
+    async with app.run_test(size=SIZE) as pilot:
+        app.set_keymap({"picker.open_group": "ctrl+g"})
+        await pilot.pause()
+        picker = app.screen
+        await pilot.press("right")  # no longer the key
+        await pilot.pause()
+        assert picker.branch == ""
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert picker.branch == seat.category_index.children()[0].code
+
+
 async def test_district_picker_type_to_filter(seat: Seat) -> None:
     app = ScreenApp(seat, lambda s: DistrictPicker())
     async with app.run_test(size=SIZE) as pilot:
