@@ -5,10 +5,11 @@ co-handlers, a note and the deadline; a local write that syncs later.
 case was dispatched. The lead starts as the routing rules' proposal and
 changes only when the operator says so. The filter Input keeps the focus:
 typing filters the departments and up/down move the highlight; Enter on a
-department that is neither the lead nor a co-handler makes it the lead (the
-next Enter dispatches); ctrl+o adds or removes the highlighted department as
-a co-handler (and clears the filter for the next one); Enter or ctrl+s
-dispatches to the lead shown; Esc cancels. The lead is never a co-handler.
+department other than the lead makes it the lead (the next Enter
+dispatches); ctrl+o adds or removes the highlighted department as a
+co-handler (and clears the filter for the next one); Enter on the lead, or
+ctrl+s, dispatches to the lead shown; Esc cancels. The lead is never a
+co-handler, and Enter on a filter that matches nothing sends nothing.
 """
 
 from __future__ import annotations
@@ -181,7 +182,8 @@ class DispatchScreen(ModalScreen[bool]):
         lead = self.lead
         self.query_one("#dispatch-lead", Static).update(Content.assemble(
             (self._padded(N_("Lead")), "$text-muted"),
-            (self._dept_label(lead) if lead else _("— no department matches —"), "bold $text-accent"),
+            (self._dept_label(lead) if lead else _("— none yet: Enter on a department makes it the lead —"),
+             "bold $text-accent"),
             ("  " + _("(proposed by the routing rules)") if lead and lead == self.proposed else "",
              "$text-muted"),
         ))
@@ -209,18 +211,28 @@ class DispatchScreen(ModalScreen[bool]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        """Enter: make the highlighted department the lead when it is neither
-        the lead nor a co-handler (in the filter); otherwise dispatch."""
+        """Enter in the filter: make the highlighted department the lead when
+        it is not (a co-handler stops being one); nothing when the filter
+        matches nothing; otherwise, and in the note, dispatch."""
         event.stop()
-        code = self.highlighted_code
-        if event.input.id == "dept-filter" and code and code != self.lead and code not in self.co:
-            self._set_lead(code)
-            self.notify(_("Lead: {department}. Enter again dispatches.").format(department=self._dept_label(code)))
-            return
+        if event.input.id == "dept-filter":
+            code = self.highlighted_code
+            if code and code != self.lead:
+                self._set_lead(code)
+                self.notify(_("Lead: {department}. Enter again dispatches.").format(
+                    department=self._dept_label(code)))
+                return
+            if not code and event.value.strip():
+                self.notify(_("No department matches the filter; change it, or ctrl+s dispatches to the lead"),
+                            severity="warning")
+                return
         self.action_confirm()
 
     def _set_lead(self, code: str) -> None:
         before, self.lead = self.lead, code
+        if code in self.co:
+            self.co.remove(code)
+            self._show_co()
         plist = self.query_one(PickList)
         for changed in {before, code} - {""}:
             if changed in {o.id for o in plist.options}:

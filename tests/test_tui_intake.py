@@ -309,17 +309,31 @@ async def test_dispatch_lead_changes_only_when_the_operator_says_so(seat: Seat) 
         await pilot.press("ctrl+o")  # the lead cannot also co-handle
         await pilot.pause()
         assert dispatch.co == [haidian] and dispatch.lead == proposed
+        await pilot.press(*keys("haidain"), "enter")  # a typo matches nothing: Enter sends nothing
+        await pilot.pause()
+        assert isinstance(app.screen, DispatchScreen) and dispatch.lead == proposed
+        await pilot.press("ctrl+a", "ctrl+k", *keys("haidian"), "enter")  # Enter on a co-handler: now the lead
+        await pilot.pause()
+        assert isinstance(app.screen, DispatchScreen)
+        assert dispatch.lead == haidian and dispatch.co == []
+        await pilot.press("ctrl+a", "ctrl+k", *keys("haidian"), "ctrl+o")  # the lead: not a co-handler too
+        await pilot.pause()
+        assert dispatch.co == []
+        await pilot.press("ctrl+a", "ctrl+k", *keys(proposed.lower()), "ctrl+o")  # the proposal as co-handler
+        await pilot.pause()
+        assert dispatch.co == [proposed]
         await pilot.press(*keys("chaoyang"), "enter")  # Enter on another one: it becomes the lead
         await pilot.pause()
         chaoyang = dispatch.lead
         assert chaoyang not in (proposed, haidian) and isinstance(app.screen, DispatchScreen)
+        assert dispatch.co == [proposed]
         assert dispatch._dept_label(chaoyang) in str(dispatch.query_one("#dispatch-lead").render())
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.results == [form.case_no]
     assert seat.engine.sync_once().outbox_depth == 0
     case = server_case(seat, form.case_no)
-    assert case["lead_department"] == chaoyang and case["co_departments"] == [haidian]
+    assert case["lead_department"] == chaoyang and case["co_departments"] == [proposed]
 
 
 async def test_dispatch_offline_then_the_server_comes_back(seat: Seat, server: EmbeddedServer) -> None:
