@@ -247,10 +247,13 @@ class OperatorApp(LogoutActions, App[None]):
         self.push_screen(LoginScreen(self.seat, relogin=True), self._after_relogin)
 
     def _key_of(self, binding_id: str) -> str:
-        """The key (after the user's keymap) of the app binding *binding_id*."""
-        for active in self.screen.active_bindings.values():
-            if active.binding.id == binding_id:
-                return self.get_key_display(active.binding)
+        """The key (after the user's keymap) of the app binding *binding_id*,
+        whether or not the screen on top offers it now."""
+        for bindings in self._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.id == binding_id:
+                    remapped = self._keymap.get(binding_id, "").split(",")[0].strip()
+                    return self.get_key_display(replace(binding, key=remapped) if remapped else binding)
         return ""
 
     def _after_relogin(self, operator: Any) -> None:

@@ -150,6 +150,18 @@ async def test_f9_while_logged_in_says_so_and_opens_the_login_only_once_the_sess
         await pilot.pause()
         assert app.screen is home and not app.login_open
         assert messages(app) == ["Already logged in as op1. ^o logs out (from the home screen)."]
+        await pilot.press("ctrl+n")  # review: where logging out is not offered, the key was missing
+        await wait_idle(pilot)
+        await pilot.press("f9")
+        await pilot.pause()
+        assert messages(app)[-1] == "Already logged in as op1. ^o logs out (from the home screen)."
+        app.set_keymap({"app.logout": "ctrl+g"})
+        await pilot.press("f9")
+        await pilot.pause()
+        assert messages(app)[-1] == "Already logged in as op1. ^g logs out (from the home screen)."
+        await pilot.press("escape")
+        await wait_idle(pilot)
+        assert app.screen is home
 
         seat.engine._update(login_required=True)  # as after a 401; the prompt put off with "later"
         app._relogin_snoozed_until = app._clock() + 3600
