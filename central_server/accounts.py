@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +24,7 @@ from operator_tui.domain import Actor, Role
 
 from .db import Database, Tx
 
+log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
 # A hash to verify against when the operator does not exist, so that a wrong
 # id takes as long as a wrong password.
@@ -224,7 +226,10 @@ class Accounts:
                 last_case_no = _last_case_no(tx, seat_no) if seat_no else ""
                 audit(tx, operator_id, "login", ip=ip, seat_no=seat_no)
         if attempt % PRUNE_EVERY == 0:
-            self.prune_login_attempts()
+            try:
+                self.prune_login_attempts()
+            except Exception:  # housekeeping (a busy database): the login stands, the next prune goes on
+                log.warning("login: could not prune old login attempts", exc_info=True)
         if refusal is not None:  # raised after the commit, so the attempt is recorded
             raise refusal
         session = Session(

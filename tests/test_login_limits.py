@@ -122,3 +122,25 @@ def test_old_login_attempts_are_pruned_and_recent_failures_still_count(
         assert old_audit[0]["n"] == 1  # the audit log keeps its own login records
     finally:
         drop_database(request, url)
+
+
+def test_a_prune_that_fails_does_not_fail_the_login(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review: the prune ran after the login's commit with nothing around it,
+    so a busy database turned a good login into a 500."""
+    url = prepare_database(new_database("sqlite", request, tmp_path_factory, "prune-fails"))
+    with open_db(url) as db:
+        accounts = Accounts(db)
+        with db.transaction() as tx:
+            tx.execute("INSERT INTO login_attempts (operator_id, client_ip, ok, at) VALUES ('x', '', 0, ?)",
+                       (clock.now_iso(),))
+            last = tx.scalar("SELECT MAX(id) AS n FROM login_attempts")
+        _next_attempt_id_is(db, (last // PRUNE_EVERY + 1) * PRUNE_EVERY)
+
+        def busy() -> int:
+            raise RuntimeError("database is locked")
+
+        monkeypatch.setattr(accounts, "prune_login_attempts", busy)
+        token, session, _ = accounts.login("op1", PASSWORD, "", "10.0.0.1")
+        assert token and session.operator_id == "op1"
