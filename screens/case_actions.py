@@ -26,6 +26,7 @@ from operator_tui.i18n import N_, _
 from operator_tui.privacy import phone_for
 from operator_tui.protocol import (DESCRIPTION_MAX, EXTENSION_HOURS_MAX, CallbackPayload, ExtendedPayload,
                                    NotePayload, ReopenedPayload, ResolvedPayload, ReturnedPayload)
+from operator_tui.text import clean
 
 from . import worklists as wl
 from .action_form import CaseActionScreen, checked, label, when
@@ -105,7 +106,7 @@ class ReturnCaseScreen(CaseActionScreen):
 
     def payload(self) -> dict[str, Any]:
         field = self.query_one("#return-text", Input)
-        text = field.value.strip()
+        text = clean(field.value).strip()  # what the server keeps of it (control characters go)
         if self.reason == ReturnReason.OTHER and not text:  # the wire model's rule, said in the UI language
             self.set_focus(field)
             raise ValueError(_("say why it goes back (needed for 'other')"))
@@ -138,7 +139,7 @@ class ExtensionRequestScreen(CaseActionScreen):
         except ValueError:
             hours = 0
         if not 1 <= hours <= EXTENSION_HOURS_MAX:  # the wire model's bounds, said in the UI language
-            raise ValueError(_("say how many hours more (1 to 2160)"))
+            raise ValueError(_("say how many hours more (1 to {max})").format(max=EXTENSION_HOURS_MAX))
         return hours
 
     @on(Input.Changed, "#ext-hours")
