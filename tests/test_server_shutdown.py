@@ -9,6 +9,7 @@ poll fails and it shows offline within seconds.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 
@@ -27,19 +28,18 @@ def test_a_stop_ends_the_open_long_polls(server_factory) -> None:
     outcome: dict[str, object] = {}
 
     def poll() -> None:
-        started = time.monotonic()
         try:
             outcome["answer"] = reader.http.get("/v1/changes", params={"cursor": cursor, "wait": 30}).status_code
         except httpx.HTTPError as exc:
             outcome["answer"] = type(exc).__name__
-        outcome["seconds"] = time.monotonic() - started
 
     poller = threading.Thread(target=poll)
     poller.start()
     time.sleep(1.0)  # the poll is waiting on the server
-    started = time.monotonic()
-    srv.stop()  # SIGTERM, as a service manager stops it
-    stopped_after = time.monotonic() - started
-    poller.join(40)
-    assert stopped_after < 12, f"the server took {stopped_after:.1f} s to stop (its long polls held it)"
-    assert outcome["seconds"] < 15, outcome  # not the poll's full 30 s
+    # SIGTERM, as a service manager stops it; ServerProcess kills it if it has
+    # not ended within its stop_timeout (15 s), well inside the poll's 30 s
+    returncode = srv.stop()
+    poller.join(60)
+    # it ends on the SIGTERM (uvicorn exits with it: -15), not on the SIGKILL after the stop timeout
+    assert returncode != -signal.SIGKILL, "the server had to be killed: its open long polls held the stop"
+    assert outcome["answer"] != 200, outcome  # the poll was closed, not answered after its wait
