@@ -33,8 +33,8 @@ class PickList(OptionList, can_focus=False):
 class FilterInput(Input):
     """The filter: Enter is handled in key order (a binding would run after
     keys typed behind it), and once the picker is done, keys typed ahead go
-    back to the screen below. With nothing typed, the picker's browse keys
-    come first, also in key order (see ``FilterPicker.browse``)."""
+    back to the screen below. The picker's moving keys (and with nothing
+    typed its browse keys) run in key order too (``FilterPicker.run_in_order``)."""
 
     async def _on_key(self, event: events.Key) -> None:
         picker = self.screen
@@ -49,7 +49,7 @@ class FilterInput(Input):
             event.prevent_default()
             picker.submit(self.value)  # now: the keys queued behind it are not the filter's
             return
-        if not self.value and isinstance(picker, FilterPicker) and await picker.browse(event.key):
+        if isinstance(picker, FilterPicker) and await picker.run_in_order(event.key, typed=bool(self.value)):
             event.stop()
             event.prevent_default()
             return
@@ -73,7 +73,8 @@ class FilterPicker(ModalScreen[str | None]):
     TITLE_TEXT = N_("Pick")
     PLACEHOLDER = N_("type to filter")
     HINT = N_("↑↓ move · Enter pick · ctrl+t other language · Esc cancel")
-    BROWSE_ACTIONS: tuple[str, ...] = ()  # run by their bindings' keys while nothing is typed
+    IN_ORDER_ACTIONS: tuple[str, ...] = ("move",)  # run as their keys arrive (see run_in_order)
+    BROWSE_ACTIONS: tuple[str, ...] = ()  # the same, only while nothing is typed
 
     def __init__(self, query: str = "", *, current: str = "",
                  on_pick: Callable[[str], None] | None = None,
@@ -141,19 +142,23 @@ class FilterPicker(ModalScreen[str | None]):
         """The line of keys under the list."""
         return _(self.HINT)
 
-    async def browse(self, key: str) -> bool:
-        """With nothing typed, run the action a key is bound to on this screen
-        when it is a browse action and it applies now; True when one ran.
+    async def run_in_order(self, key: str, typed: bool) -> bool:
+        """Run the action *key* is bound to on this screen, now, when it is one
+        of IN_ORDER_ACTIONS (or, with nothing *typed*, of BROWSE_ACTIONS) and
+        it applies; True when one ran.
 
-        The focused filter would shadow these bindings (← → Backspace are
-        its own), so the filter asks here first, in key order; the keys
-        follow the keymap like any binding."""
-        for namespace, bindings in self._binding_chain:  # with the user's keymap applied
+        A screen binding runs only after the key went round the focused
+        filter, so keys typed right behind it (↓ ↓ → Enter in one burst) would
+        overtake it; and ← → Backspace are the filter's own keys. So the
+        filter asks here first, as each key arrives. The keys follow the
+        keymap like any binding (the screen's binding chain has it applied)."""
+        for namespace, bindings in self._binding_chain:
             if namespace is not self:
                 continue
             for binding in bindings.key_to_bindings.get(key, []):
-                if binding.action.split("(")[0] in self.BROWSE_ACTIONS and \
-                        await self.app.run_action(binding.action, self):
+                name = binding.action.split("(")[0]
+                wanted = name in self.IN_ORDER_ACTIONS or (name in self.BROWSE_ACTIONS and not typed)
+                if wanted and await self.app.run_action(binding.action, self):
                     return True
         return False
 
