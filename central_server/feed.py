@@ -63,7 +63,7 @@ class ChangeFeed:
         self.wake_chunk, self.wake_gap = wake_chunk, wake_gap
         self._woken = 0  # waiters woken so far by the latest wake-up
         self._head: int | None = None  # newest change number the watcher saw
-        self._seen_at = 0.0  # loop time of the query that saw it
+        self._seen_at = 0.0  # loop time the head query that saw it returned
         self._changed: asyncio.Event | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._waiters = 0
@@ -107,15 +107,21 @@ class ChangeFeed:
                 return body
             if seq > after:  # the cursor moves past changes this actor may not see
                 after, cursor = seq, moved
+        again = False
         while True:
-            woken_at = await self._wait_beyond(after, give_up - loop.time())
+            left = give_up - loop.time()
+            woken_at = await self._wait_beyond(after, left) if left > 0 else None
             if woken_at is None:  # nothing new in time: the cursor stays where it is
                 return _empty(cursor)
+            if again:  # woken, yet the page had nothing: ask the database afresh, a step later
+                await asyncio.sleep(min(self.step, max(0.0, give_up - loop.time())))
+                woken_at = loop.time()
             body, seq, count, moved = await self._page(actor, scope, after, limit, woken_at)
             if count:
                 return body
             if seq > after:
                 after, cursor = seq, moved
+            again = seq <= after
 
     # --- the shared query --------------------------------------------------------
 
@@ -202,7 +208,10 @@ class ChangeFeed:
             if head != self._head:
                 if self._head is not None:  # (the first look only learns where the head is)
                     last_wake = started
-                self._head, self._seen_at = head, started
+                # seen as of now, when the head query has run: a page query that
+                # started before (it may have waited for a thread less long)
+                # may not have seen this change, and must not be shared for it
+                self._head, self._seen_at = head, loop.time()
                 changed, self._changed = self._changed, asyncio.Event()
                 self._woken = 0
                 if changed is not None:
